@@ -40,7 +40,7 @@ export class Random {
     return Math.floor(this.uniform() * n);
   }
 
-  /** A random permutation of 0..n-1 (Fisher-Yates). */
+  /** Draws a random permutation of 0..n-1 (Fisher-Yates shuffle). */
   permutation(n: number): Int32Array {
     const order = new Int32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
