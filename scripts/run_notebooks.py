@@ -295,9 +295,9 @@ def parse_args(argv: list):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", help="paths or names under notebooks/ (default: all)")
     parser.add_argument("--output-dir", help="write executed copies here instead of in place")
-    parser.add_argument("--timeout", type=float, default=None,
-                        help="maximum seconds per cell (default: no limit)")
-    parser.add_argument("--startup-timeout", type=float, default=60,
+    parser.add_argument("--timeout", type=int, default=None,
+                        help="maximum whole seconds per cell (default: no limit)")
+    parser.add_argument("--startup-timeout", type=int, default=60,
                         help="maximum seconds for the kernel to start (default: 60)")
     parser.add_argument("--report-seconds", type=float, default=3,
                         help="print the wall time of cells that take at least this long (default: 3)")
