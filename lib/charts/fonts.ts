@@ -36,7 +36,7 @@ function hasFontFile(dir: string, depth: number): boolean {
   return false;
 }
 
-let cached: FontSetup | undefined;
+const cache = new Map<string, FontSetup>();
 
 /**
  * Finds the font folders: `HW5_FONT_DIRS` (colon-separated) if set, else the first default
@@ -44,8 +44,11 @@ let cached: FontSetup | undefined;
  * Throws, naming the folders searched and the fix, when no font file is found.
  */
 export function fontSetup(): FontSetup {
-  if (cached) return cached;
   const fromEnv = process.env.HW5_FONT_DIRS;
+  const family = process.env.HW5_FONT_FAMILY ?? "DejaVu Sans";
+  const key = `${fromEnv ?? ""}\n${family}`;
+  const known = cache.get(key);
+  if (known) return known;
   const candidates = fromEnv ? fromEnv.split(path.delimiter).filter((d) => d) : DEFAULT_FONT_DIRS;
   const dirs = fromEnv
     ? candidates.filter((d) => hasFontFile(d, 2))
@@ -57,6 +60,7 @@ export function fontSetup(): FontSetup {
         "at a folder of fonts.",
     );
   }
-  cached = { dirs, family: process.env.HW5_FONT_FAMILY ?? "DejaVu Sans" };
-  return cached;
+  const setup = { dirs, family };
+  cache.set(key, setup);
+  return setup;
 }
