@@ -203,8 +203,9 @@ function joinUrl(base: string, name: string): string {
 }
 
 /**
- * Files in the mirror folders that may hold `file`: the uncompressed file, its gzip, or the
- * download file, each directly in the mirror folder or in a subfolder named after the dataset.
+ * Files in the mirror folders that may contain `file`: the uncompressed file, its gzip, or the
+ * download file. Subfolders named after the dataset come first, in every mirror, and the mirror
+ * folders themselves last, because MNIST and Fashion-MNIST share file names.
  */
 function mirrorCandidates(context: Context, remote: RemoteFile, file: DataFile): Candidate[] {
   const { source } = context;
@@ -216,14 +217,14 @@ function mirrorCandidates(context: Context, remote: RemoteFile, file: DataFile):
     found.push({ origin: "mirror", location, format, isRemoteFile });
   };
 
-  for (const mirror of context.mirrors) {
-    const folders = [mirror, ...[source.id, ...source.mirrorFolders].map((sub) => path.join(mirror, sub))];
-    for (const folder of folders) {
-      add(path.join(folder, file.name), "raw", false);
-      if (file.member !== undefined) add(path.join(folder, file.member), "raw", false);
-      add(path.join(folder, `${file.name}.gz`), "gzip", remote.format === "gzip" && remote.name === `${file.name}.gz`);
-      add(path.join(folder, remote.name), remote.format, true);
-    }
+  const subfolders = context.mirrors.flatMap((mirror) =>
+    [source.id, ...source.mirrorFolders].map((name) => path.join(mirror, name)),
+  );
+  for (const folder of [...subfolders, ...context.mirrors]) {
+    add(path.join(folder, file.name), "raw", false);
+    if (file.member !== undefined) add(path.join(folder, file.member), "raw", false);
+    add(path.join(folder, `${file.name}.gz`), "gzip", remote.format === "gzip" && remote.name === `${file.name}.gz`);
+    add(path.join(folder, remote.name), remote.format, true);
   }
   return found;
 }

@@ -48,7 +48,8 @@ export function parseIdxImages(bytes: Uint8Array, source: string): IdxImages {
       `Invalid IDX file ${source}: size is ${bytes.length} bytes, but its header (${count} x ${height} x ${width}) requires ${expected}.`,
     );
   }
-  return { pixels: bytes.slice(16), count, height, width };
+  // Copy into a plain Uint8Array: Buffer#slice would return a view of the whole file.
+  return { pixels: new Uint8Array(bytes.subarray(16)), count, height, width };
 }
 
 /**
@@ -66,7 +67,7 @@ export function parseIdxLabels(bytes: Uint8Array, source: string, classCount: nu
   if (bytes.length !== 8 + count) {
     throw new Error(`Invalid IDX file ${source}: size is ${bytes.length} bytes, but its header (${count} labels) requires ${8 + count}.`);
   }
-  const labels = bytes.slice(8);
+  const labels = new Uint8Array(bytes.subarray(8));
   for (let i = 0; i < labels.length; i++) {
     if (labels[i] >= classCount) {
       throw new Error(`Invalid label file ${source}: label ${labels[i]} at index ${i} is outside 0..${classCount - 1}.`);
