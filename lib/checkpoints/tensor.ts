@@ -170,3 +170,12 @@ export function decodeElements(
       return copy;
   }
 }
+
+/** A float32 tensor in TF.js layout, ready to become a tf.Tensor. */
+export interface Float32Tensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Model weights keyed by the model's own variable names. */
+export type WeightMap = Map<string, Float32Tensor>;
