@@ -169,7 +169,7 @@ export class SimclrResNet {
         let y = this.convBn(x, block.convs[0], true);
         y = this.convBn(y, block.convs[1], true);
         y = this.convBn(y, block.convs[2], false);
-    y = tf.batchNorm(y, norm.mean, norm.variance, norm.beta, norm.gamma, BN_EPSILON) as tf.Tensor4D;
+        x = tf.relu(tf.add(y, shortcut)) as tf.Tensor4D;
       }
       return tf.mean(x, [1, 2]) as tf.Tensor2D;
     });
