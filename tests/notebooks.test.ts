@@ -164,4 +164,12 @@ test("display helpers work in the kernel", { skip: jupyterMissing }, (t) => {
   assert.equal(joined(bundles[4][0]["text/plain"]), "Fixture grid");
   assert.match(joined(bundles[5][0]["text/html"]), /<caption>Fixture table<\/caption>/);
   assert.match(joined(bundles[5][0]["text/plain"]), /\| PCA \| 0\.25 \|/);
+
+  // HTML export keeps the chart as PNG (nbconvert 6.5 would empty the SVG).
+  const htmlDir = path.join(run.outputDir, "html");
+  const exported = spawnSync(PYTHON, [path.join(repoRoot, "scripts", "export_notebooks.py"), path.join(run.outputDir, "display.ipynb"), "--output-dir", htmlDir], { encoding: "utf8" });
+  assert.equal(exported.status, 0, exported.stderr);
+  const page = fs.readFileSync(path.join(htmlDir, "display.html"), "utf8");
+  assert.equal((page.match(/<img src="data:image\/png;base64,/g) ?? []).length, 2, "chart and grid PNGs expected");
+  assert.ok(page.includes("<caption>Fixture table</caption>"));
 });
