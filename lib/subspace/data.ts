@@ -6,7 +6,7 @@ import { Matrix, QrDecomposition } from "ml-matrix";
 
 import { Random } from "../random";
 
-/** A rows x cols matrix of iid N(0, std^2) entries. */
+/** Draws a rows x cols matrix of iid N(0, std^2) entries. */
 export function gaussianMatrix(rng: Random, rows: number, cols: number, std = 1): Matrix {
   const out = new Matrix(rows, cols);
   for (let i = 0; i < rows; i++) {

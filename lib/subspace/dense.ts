@@ -131,8 +131,8 @@ export function frobeniusNorm(a: Dense): number {
 }
 
 /**
- * Throws when any entry is NaN or infinite, naming `what` so the message points at the
- * diverged quantity (for example "gradient at iteration 12").
+ * Throws when any entry is NaN or infinite, naming `what` (for example "gradient") so
+ * the message points at the diverged quantity.
  */
 export function assertFinite(values: ArrayLike<number>, what: string): void {
   for (let i = 0; i < values.length; i++) {

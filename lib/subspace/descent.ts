@@ -121,7 +121,7 @@ function armijoDescent(
 
 /**
  * Minimises `loss` (Eq. (1) by default) by gradient descent with Armijo backtracking from the
- * D x k starting point A0. The trace holds the value of `loss` itself.
+ * D x k starting point A0. The trace records the value of `loss` itself.
  */
 export function gradientDescent(
   X: Matrix,
@@ -227,7 +227,7 @@ const SMOOTHED_DEFAULTS = {
  * Minimises Eq. (2) through its smooth surrogate (1/n) sum sqrt(||r_i||^2 + eps^2), which is
  * within eps of Eq. (2) everywhere. Each stage runs Armijo gradient descent from the previous
  * stage's solution, then eps shrinks by `epsFactor` until it reaches `epsEnd` (continuation). The
- * trace records the true Eq. (2) objective after every step of every stage, and `epsTrace` holds
+ * trace records the true Eq. (2) objective after every step of every stage, and `epsTrace` records
  * the eps in force at each of those entries.
  */
 export function smoothedContinuation(
@@ -243,6 +243,7 @@ export function smoothedContinuation(
     );
   }
   const stage = { ...GD_DEFAULTS, maxIterations: 300, gradientTolerance: 1e-4, ...options.stage };
+
   const data = fromMatrix(X);
   let A = fromMatrix(A0);
   const trace = [lossValue(data, A, NORM)];
@@ -250,6 +251,7 @@ export function smoothedContinuation(
   let iterations = 0;
   let converged = true;
   let step = stage.initialStep;
+
   for (let eps = epsStart; ; eps = Math.max(eps * epsFactor, epsEnd)) {
     const state = armijoDescent(
       data,

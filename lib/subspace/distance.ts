@@ -17,7 +17,7 @@ function checkSameAmbient(B1: Matrix, B2: Matrix, caller: string): void {
   }
 }
 
-/** The orthogonal projector B B^+ onto the column space of B (D x D). */
+/** Computes the orthogonal projector B B^+ (D x D) onto the column space of B. */
 export function projector(B: Matrix): Matrix {
   return B.mmul(pseudoInverse(B));
 }

@@ -69,6 +69,7 @@ export function weightedPca(X: Dense, weights: ArrayLike<number>, k: number): De
       throw new Error(`weightedPca: weight ${i} is ${weights[i]}; weights must be finite and >= 0.`);
     }
   }
+
   const scaled = scaleRows(X, Array.from(weights, Math.sqrt)); // W^{1/2} X, n x D
   const useGram = n < D;
   const scatter = useGram ? matmulTransB(scaled, scaled) : matmulTransA(scaled, scaled);
@@ -84,6 +85,7 @@ export function weightedPca(X: Dense, weights: ArrayLike<number>, k: number): De
         `(eigenvalue ${k} is ${smallestKept}, the largest is ${largest}).`,
     );
   }
+
   const basis = zeros(D, k);
   for (let c = 0; c < k; c++) {
     const column = order[c];
@@ -105,7 +107,7 @@ export function weightedPca(X: Dense, weights: ArrayLike<number>, k: number): De
 /**
  * Minimises Eq. (2) by IRLS from the D x k starting point A0: the first weights come from the
  * residuals of A0, so different starting points can reach different solutions. Each iterate has
- * orthonormal columns, so A A^T is a projector. The trace holds the Eq. (2) objective at A0 and
+ * orthonormal columns, so A A^T is a projector. The trace records the Eq. (2) objective at A0 and
  * after each iteration. Iterations stop early once the relative decrease is below tolerance; the
  * weighted least-squares model makes the objective non-increasing up to round-off and delta.
  */

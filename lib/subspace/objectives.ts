@@ -68,7 +68,7 @@ function checkLoss(loss: Loss): void {
   }
 }
 
-/** The objective value from residual norms. */
+/** Computes the objective value from residual norms. */
 export function lossFromNorms(norms: Float64Array, loss: Loss): number {
   checkLoss(loss);
   let sum = 0;
@@ -80,12 +80,12 @@ export function lossFromNorms(norms: Float64Array, loss: Loss): number {
   return sum / norms.length;
 }
 
-/** The objective f(A) for the given loss. */
+/** Evaluates the objective f(A) for the given loss. */
 export function lossValue(X: Dense, A: Dense, loss: Loss): number {
   return lossFromNorms(computeResiduals(X, A).norms, loss);
 }
 
-/** The coefficients c_i of the gradient formula in the file header. */
+/** Computes the coefficients c_i of the gradient formula in the file header. */
 function gradientWeights(norms: Float64Array, loss: Loss): Float64Array {
   return norms.map((r) => {
     if (loss.kind === "squared") return 2;

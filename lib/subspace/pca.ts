@@ -10,7 +10,7 @@
 import { Matrix, SingularValueDecomposition } from "ml-matrix";
 
 export interface PcaOptions {
-  /** Subtracts the column mean before the SVD (default false, as the assignment asks). */
+  /** Subtracts the column mean before the SVD (default false, because the assignment forbids centering). */
   center?: boolean;
 }
 
