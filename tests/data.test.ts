@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, beforeEach, describe, test } from "node:test";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
@@ -233,7 +234,8 @@ describe("IDX corrupt and truncated files", () => {
       assert.ok(error instanceof DataFileError);
       assert.match(error.message, new RegExp(`MNIST file ${TEST_IMAGES} is not available`));
       assert.match(error.message, new RegExp(expected));
-      assert.match(error.message, /set HW5_DATA_MIRRORS to a folder holding/);
+      assert.match(error.message, /No folder in HW5_DATA_MIRRORS \(.*\) contains a valid copy/);
+      assert.match(error.message, new RegExp(`add a folder containing ${TEST_IMAGES}, ${TEST_IMAGES}.gz .*to HW5_DATA_MIRRORS`));
       assert.match(error.message, /downloads are disabled/);
       return true;
     });
@@ -526,4 +528,25 @@ test("toFloat32 scales pixels", () => {
   assert.ok(Math.abs(scaled[1] - 0.2) < 1e-7);
   assert.equal(scaled[2], 1);
   assert.deepEqual(Array.from(toFloat32(new Uint8Array([2, 4]), 0.5)), [1, 2]);
+});
+
+describe("npm run data", () => {
+  const run = (args: string[], env: NodeJS.ProcessEnv) =>
+    spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "scripts", "data.ts"), ...args], {
+      env: { ...process.env, ...env },
+      encoding: "utf8",
+    });
+
+  test("missing files exit with status 1", () => {
+    const result = run(["--offline", "mnist"], { HW5_DATA_DIR: tempDir("cache"), HW5_DATA_MIRRORS: "" });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /npm run data failed: MNIST file train-images-idx3-ubyte is not available/);
+    assert.match(result.stderr, /HW5_DATA_MIRRORS is not set/);
+  });
+
+  test("unknown dataset exits with status 1", () => {
+    const result = run(["--offline", "cifar-10"], { HW5_DATA_DIR: tempDir("cache"), HW5_DATA_MIRRORS: "" });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /Unknown dataset cifar-10\. Use: mnist, fashion-mnist, cifar-100\./);
+  });
 });

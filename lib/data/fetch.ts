@@ -13,8 +13,8 @@ import { DataFileError, Digest, describeMismatch, verifyStoredFile, writeStamp }
 /*
  * Obtaining data files: the cache first, then each read-only mirror folder, then each download
  * URL. Bytes from a mirror or a download are decompressed into a temporary file inside the cache
- * folder, checked, and only then renamed to their final name, so the cache never contains a file
- * that failed its check, and mirror folders are only ever opened for reading.
+ * folder, checked, and only then renamed to their final name. So this code stores no file that
+ * failed its check, and it opens mirror folders only for reading.
  */
 
 const DEFAULT_TIMEOUT_MS = 30000;
@@ -91,7 +91,7 @@ function findFile(source: DatasetSource, name: string): { remote: RemoteFile; fi
  * table entry, fetching it from a mirror or a download URL when it is missing. Returns one
  * status per name, in order.
  *
- * Throws DataFileError when a cached file is corrupt (the message tells the caller to delete it) or when no
+ * Throws DataFileError when a cached file is corrupt (the message asks to delete it) or when no
  * source supplied a file that passed its check (the message lists every source tried).
  */
 export async function ensureDataFiles(
@@ -104,13 +104,15 @@ export async function ensureDataFiles(
   removeAbandonedTempFiles(context.folder);
 
   const statuses: FileStatus[] = [];
+  // Files stored during this call, so that members extracted in one pass report their source.
+  const fresh = new Map<string, Obtained>();
   for (const name of names) {
     const started = process.hrtime.bigint();
     const { remote, file } = findFile(source, name);
     const target = path.join(context.folder, file.name);
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
 
-    if (fs.existsSync(target)) {
+    if (fs.existsSync(target) && !fresh.has(file.name)) {
       const checked = await verifyStoredFile(target, file);
       statuses.push({
         dataset: source.id,
@@ -126,7 +128,12 @@ export async function ensureDataFiles(
       continue;
     }
 
-    const obtained = await obtain(context, remote, file);
+    let obtained = fresh.get(file.name);
+    if (obtained === undefined) {
+      const stored = await obtain(context, remote, file);
+      stored.forEach((value, key) => fresh.set(key, value));
+      obtained = stored.get(file.name)!;
+    }
     statuses.push({
       dataset: source.id,
       file: file.name,
@@ -149,8 +156,11 @@ interface Obtained {
   archive?: FileStatus["archive"];
 }
 
-/** Tries every mirror candidate, then every download URL, until one supplies `file`. */
-async function obtain(context: Context, remote: RemoteFile, file: DataFile): Promise<Obtained> {
+/**
+ * Tries every mirror candidate, then every download URL, until one supplies `file`. Returns
+ * every file stored from that source (several for a tar.gz).
+ */
+async function obtain(context: Context, remote: RemoteFile, file: DataFile): Promise<Map<string, Obtained>> {
   const failures: string[] = [];
   const candidates: Candidate[] = [
     ...mirrorCandidates(context, remote, file),
@@ -181,20 +191,20 @@ function unavailableMessage(context: Context, remote: RemoteFile, file: DataFile
     file.check.kind === "sha256"
       ? `${file.check.bytes} bytes with SHA-256 ${file.check.sha256}`
       : `${file.check.lines.length} names, one per line`;
-  const tried = failures.length > 0 ? failures.map((failure) => `  - ${failure}`).join("\n") : "  (no source)";
-  const mirrorHint =
+  const tried = failures.length > 0 ? failures.map((failure) => `  - ${failure}`).join("\n") : "  (no mirror file, no download URL)";
+  const mirrorState =
     context.mirrors.length > 0
-      ? `None of the mirror folders (${context.mirrors.join(", ")}) holds a valid copy`
-      : "HW5_DATA_MIRRORS is not set";
-  const downloadHint =
+      ? `No folder in HW5_DATA_MIRRORS (${context.mirrors.join(", ")}) contains a valid copy.`
+      : "HW5_DATA_MIRRORS is not set.";
+  const accepted = [...new Set([file.name, `${file.name}.gz`, remote.name])].join(", ");
+  const network =
     context.baseUrls.length > 0
-      ? `check the network connection to ${context.baseUrls.join(" or ")}`
-      : "downloads are disabled for this call";
+      ? `, or check the network connection to ${context.baseUrls.join(" and ")}`
+      : " (downloads are disabled)";
   return (
     `${context.source.title} file ${file.name} is not available (expected ${expected}). Tried:\n${tried}\n` +
-    `${mirrorHint}: set HW5_DATA_MIRRORS to a folder holding ${file.name}, ${file.name}.gz or ${remote.name} ` +
-    `(directly or in a subfolder "${context.source.id}"), or ${downloadHint}. ` +
-    `Nothing was stored in ${context.folder}.`
+    `${mirrorState} Fix: add a folder containing ${accepted} (directly or in a subfolder ` +
+    `"${context.source.id}") to HW5_DATA_MIRRORS${network}. Nothing was stored in ${context.folder}.`
   );
 }
 
@@ -346,9 +356,15 @@ function fileWritable(temp: TempFile): Writable {
 /**
  * Reads one candidate, decompresses it into temporary files in the cache folder, checks each
  * one and renames those that pass. For a tar.gz every listed member is extracted in the same
- * pass. Throws when `file` itself was not stored; temporary files never outlive the call.
+ * pass. Returns the stored files by name. Throws when `file` itself was not stored, and removes
+ * every temporary file before returning or throwing.
  */
-async function materialize(context: Context, candidate: Candidate, remote: RemoteFile, file: DataFile): Promise<Obtained> {
+async function materialize(
+  context: Context,
+  candidate: Candidate,
+  remote: RemoteFile,
+  file: DataFile,
+): Promise<Map<string, Obtained>> {
   const targets = candidate.format === "tar.gz" ? remote.files : [file];
   const temps = new Map<string, TempFile>();
   let meter: ByteMeter | undefined;
@@ -400,7 +416,7 @@ async function materialize(context: Context, candidate: Candidate, remote: Remot
     throw new Error(`${(error as Error).message}${detail}`);
   }
 
-  let result: Obtained | undefined;
+  const stored = new Map<string, Obtained>();
   let failure: string | undefined;
   for (const target of targets) {
     const temp = temps.get(target.name);
@@ -419,12 +435,10 @@ async function materialize(context: Context, candidate: Candidate, remote: Remot
     const finalPath = path.join(context.folder, target.name);
     fs.renameSync(temp!.path, finalPath);
     if (target.check.kind === "sha256") writeStamp(finalPath, digest.sha256);
-    if (target.name === file.name) {
-      result = { candidate, digest, archive: candidate.isRemoteFile ? compareOfficial(remote, meter!) : undefined };
-    }
+    stored.set(target.name, { candidate, digest, archive: candidate.isRemoteFile ? compareOfficial(remote, meter!) : undefined });
   }
-  if (result === undefined) throw new Error(failure ?? `${file.name} was not produced`);
-  return result;
+  if (!stored.has(file.name)) throw new Error(failure ?? `${file.name} was not produced`);
+  return stored;
 }
 
 /** Describes what arrived before a read or decompression failed. */
@@ -437,7 +451,7 @@ function describePartial(file: DataFile, partial: Digest): string {
 /** Compares the compressed bytes read with the authors' published checksum of the download file. */
 function compareOfficial(remote: RemoteFile, meter: ByteMeter): FileStatus["archive"] {
   const official = remote.official;
-  if (official?.sha256 !== undefined) return meter.sha256.digest("hex") === official.sha256 ? "official" : "differs";
-  if (official?.md5 !== undefined) return meter.md5.digest("hex") === official.md5 ? "official" : "differs";
+  if (official?.sha256 !== undefined) return meter.sha256.copy().digest("hex") === official.sha256 ? "official" : "differs";
+  if (official?.md5 !== undefined) return meter.md5.copy().digest("hex") === official.md5 ? "official" : "differs";
   return "unknown";
 }
