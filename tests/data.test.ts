@@ -383,11 +383,17 @@ describe("downloads from a loopback server", () => {
     }
   });
 
-  const badBodies: Array<[string, (pathname: string, response: import("http").ServerResponse) => Uint8Array | undefined | "handled"]> = [
-    ["wrong payload", (pathname) => (pathname.includes("images") ? zlib.gzipSync(corruptCopy(files[TEST_IMAGES], 50)) : served[pathname])],
-    ["not gzip", (pathname) => (pathname.includes("images") ? Buffer.from("<html>moved</html>") : served[pathname])],
+  type Respond = (pathname: string, response: import("http").ServerResponse) => Uint8Array | undefined | "handled";
+  const badBodies: Array<[string, RegExp, Respond]> = [
+    [
+      "wrong payload",
+      new RegExp(`expected 52 bytes with SHA-256 ${sha256(files[TEST_IMAGES])}, found 52 bytes with SHA-256 [0-9a-f]{64}`),
+      (pathname) => (pathname.includes("images") ? zlib.gzipSync(corruptCopy(files[TEST_IMAGES], 50)) : served[pathname]),
+    ],
+    ["not gzip", /incorrect header check/, (pathname) => (pathname.includes("images") ? Buffer.from("<html>moved</html>") : served[pathname])],
     [
       "connection cut mid-body",
+      /transfer stopped after \d+ of \d+ bytes/,
       (pathname, response) => {
         const body = served[pathname];
         if (!pathname.includes("images")) return body;
@@ -397,7 +403,7 @@ describe("downloads from a loopback server", () => {
       },
     ],
   ];
-  for (const [name, respond] of badBodies) {
+  for (const [name, reason, respond] of badBodies) {
     test(`${name} leaves the cache empty`, async () => {
       const server = await startServer(respond);
       try {
@@ -406,6 +412,7 @@ describe("downloads from a loopback server", () => {
           assert.ok(error instanceof DataFileError);
           assert.match(error.message, new RegExp(`download ${server.url}${TEST_IMAGES}.gz`));
           assert.match(error.message, /check the network connection/);
+          assert.match(error.message, reason);
           return true;
         });
         assert.deepEqual(listFiles(cacheFolder(spec, options)), []);

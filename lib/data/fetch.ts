@@ -368,10 +368,10 @@ async function materialize(
   const targets = candidate.format === "tar.gz" ? remote.files : [file];
   const temps = new Map<string, TempFile>();
   let meter: ByteMeter | undefined;
+  let totalBytes: number | undefined;
 
   try {
     let input: Readable;
-    let totalBytes: number | undefined;
     if (candidate.origin === "download") {
       const opened = await openDownload(candidate.location, context.timeoutMs);
       input = opened.body;
@@ -413,7 +413,13 @@ async function materialize(
     const partial = temps.get(file.name);
     const detail = partial !== undefined ? `; ${describePartial(file, partial.digest())}` : "";
     for (const temp of temps.values()) temp.discard();
-    throw new Error(`${(error as Error).message}${detail}`);
+    // Node reports a connection closed mid-response only as "aborted".
+    const read = meter !== undefined ? meter.bytes : 0;
+    const stopped =
+      candidate.origin === "download" && meter !== undefined
+        ? `transfer stopped after ${read}${totalBytes !== undefined ? ` of ${totalBytes}` : ""} bytes: `
+        : "";
+    throw new Error(`${stopped}${(error as Error).message}${detail}`);
   }
 
   const stored = new Map<string, Obtained>();

@@ -83,7 +83,8 @@ export function stderrProgress(): (progress: DownloadProgress) => void {
       return;
     }
     const step = percent !== undefined ? Math.floor(percent / 10) : Math.floor(progress.bytes / (10 << 20));
-    if (!progress.done && step === lastStep) return;
+    // The final "done" line stands for 100%, so the step that reaches it prints nothing.
+    if (!progress.done && (step === lastStep || progress.bytes === total)) return;
     lastStep = step;
     process.stderr.write(`${text}\n`);
   };
