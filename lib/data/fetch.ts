@@ -392,12 +392,12 @@ async function materialize(
     if (candidate.format === "tar.gz") {
       const sink = new TarReader((entry) => {
         if (entry.type !== "file") return undefined;
-        const wanted = targets.find(
+        const match = targets.find(
           (target) => !temps.has(target.name) && (entry.name === target.member || path.posix.basename(entry.name) === target.name),
         );
-        if (wanted === undefined) return undefined;
-        const temp = new TempFile(context.folder, wanted);
-        temps.set(wanted.name, temp);
+        if (match === undefined) return undefined;
+        const temp = new TempFile(context.folder, match);
+        temps.set(match.name, temp);
         return temp;
       });
       await run(sink);
