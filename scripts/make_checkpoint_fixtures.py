@@ -19,7 +19,7 @@ What it writes (all weights random, seeded):
       width 48, depth 2, 3 heads) renamed to the timm keys MAE uses, plus fc_norm.
   torch_dtypes.pth, torch_dtypes_deflate.pth
       float32/float16/bfloat16/float64/int64/int32/bool tensors, a transposed view, a view with
-      a storage offset, two tensors sharing a storage and a nested dict; the second file is the
+      a storage offset, two tensors sharing a storage and a nested dict. The second file is the
       same archive recompressed with deflate.
   forbidden_global.pth
       A torch-style archive whose pickle calls os.system through GLOBAL + REDUCE (never run).
@@ -214,7 +214,8 @@ class TfResNet(torch.nn.Module):
             filters = width * 2 ** stage
             for b in range(count):
                 block = torch.nn.Module()
-                block.stride = (1 if stage == 0 else 2) if b == 0 else 1
+                # The first block of stages 2-4 downsamples.
+                block.stride = 2 if b == 0 and stage > 0 else 1
                 block.projection = b == 0
                 if block.projection:
                     block.proj = torch.nn.Conv2d(channels, 4 * filters, 1, bias=False)
@@ -443,6 +444,13 @@ def make_mae_fixtures(generator):
 
 # ---------------------------------------------------------------- reader edge cases
 
+def fixed_time_entry(name, method):
+    """A ZIP entry dated 1980-01-01 so that reruns write identical files."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = method
+    return info
+
+
 def make_torch_dtype_fixtures():
     base = torch.arange(20, dtype=torch.float32).reshape(4, 5) / 8 - 1
     shared = torch.arange(6, dtype=torch.float32)
@@ -484,17 +492,19 @@ def make_torch_dtype_fixtures():
     # The same archive with every entry deflated.
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(os.path.join(OUT, "torch_dtypes_deflate.pth"), "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            dst.writestr(info.filename, src.read(info.filename))
+            dst.writestr(fixed_time_entry(info.filename, zipfile.ZIP_DEFLATED), src.read(info.filename))
 
     # GLOBAL os.system, the argument tuple ('echo unsafe',), REDUCE, STOP. Never unpickled here.
     payload = b"\x80\x02cos\nsystem\nq\x00X\x0b\x00\x00\x00echo unsafeq\x01\x85q\x02Rq\x03."
     with zipfile.ZipFile(os.path.join(OUT, "forbidden_global.pth"), "w", zipfile.ZIP_STORED) as z:
-        z.writestr("archive/data.pkl", payload)
-        z.writestr("archive/version", "3\n")
+        z.writestr(fixed_time_entry("archive/data.pkl", zipfile.ZIP_STORED), payload)
+        z.writestr(fixed_time_entry("archive/version", zipfile.ZIP_STORED), "3\n")
 
 
 def main():
     os.makedirs(OUT, exist_ok=True)
+    # One thread keeps float reductions in a fixed order, so reruns write identical files.
+    torch.set_num_threads(1)
     generator = torch.Generator().manual_seed(20240521)
     torch.manual_seed(0)
     make_simclr_fixtures(generator)

@@ -1,9 +1,9 @@
 /**
- * Restricted Python unpickler. It interprets the data opcodes of pickle protocols 0-4 that
- * `torch.save` emits (protocol 2 by default) and never executes anything: GLOBAL and
- * STACK_GLOBAL resolve only names in the caller's allowlist, REDUCE and BUILD call only the
- * caller's handlers for those names, and every other global or opcode (INST, OBJ, NEWOBJ, EXT*,
- * text PERSID, ...) is rejected with an error that names it.
+ * Restricted Python unpickler for the data opcodes of pickle protocols 0-4 (`torch.save` writes
+ * protocol 2). It never executes anything. GLOBAL and STACK_GLOBAL resolve only names in the
+ * caller's allowlist, and REDUCE and BUILD call only the caller's handlers for those names.
+ * Every other global or opcode (INST, OBJ, NEWOBJ, EXT*, text PERSID, ...) is rejected with an
+ * error that names it.
  */
 
 /** A Python dict (or OrderedDict). Keys are restricted to str, int, float, bool and None. */

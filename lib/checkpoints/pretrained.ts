@@ -7,7 +7,7 @@
  * - MAE ViT-B/16 encoder: `mae_pretrain_vit_base.pth` (facebookresearch/mae README), a
  *   torch.save archive of {'model': state_dict}.
  *
- * NOTE: neither project publishes checksums for these files, so none is verified; the SHA-256 of
+ * NOTE: neither project publishes checksums for these files, so none is verified. The SHA-256 of
  * each file used is computed and recorded in the cache's model.json.
  */
 import * as crypto from "crypto";

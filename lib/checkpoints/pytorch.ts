@@ -150,7 +150,7 @@ export function decodeTorchCheckpoint(bytes: Uint8Array, source: string): TorchV
  * example "model" for `{'model': state_dict}`). Without it, a root whose values are all tensors
  * is used as is, else the single entry among "model", "state_dict" and "model_state" that is a
  * dict. Tensors in nested dicts are named by their dotted path. Throws when the selected entry
- * is missing or holds no tensors.
+ * is missing or contains no tensors.
  */
 export function readTorchStateDict(file: string, key?: string): TensorMap {
   return stateDictFromTree(readTorchCheckpoint(file), file, key);

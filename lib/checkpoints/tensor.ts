@@ -63,7 +63,7 @@ export function toFloat32(name: string, tensor: CheckpointTensor): Float32Array 
   const { data } = tensor;
   if (data instanceof Float32Array) return data;
   if (Array.isArray(data)) {
-    throw new Error(`Tensor "${name}" holds strings and cannot be converted to float32.`);
+    throw new Error(`Tensor "${name}" contains strings and cannot be converted to float32.`);
   }
   const out = new Float32Array(data.length);
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) {

@@ -1,7 +1,7 @@
 /**
  * Reader for TensorFlow tensor bundles ("V2 checkpoints"): `PREFIX.index` is an SSTable mapping
- * tensor names to BundleEntryProtos (the empty key holds the BundleHeaderProto), and
- * `PREFIX.data-NNNNN-of-MMMMM` shards hold the raw little-endian tensor bytes. Every tensor read
+ * tensor names to BundleEntryProtos (the empty key maps to the BundleHeaderProto), and
+ * `PREFIX.data-NNNNN-of-MMMMM` shards contain the raw little-endian tensor bytes. Every tensor read
  * is checked against the masked CRC-32C of its entry.
  */
 import * as fs from "fs";
@@ -28,7 +28,7 @@ const TF_DTYPES: Record<number, CheckpointDtype> = {
   23: "uint64",
 };
 
-/** What the index says about one tensor. `dtype` is "DT_<code>" for types this reader cannot decode. */
+/** Index metadata of one tensor. `dtype` is "DT_<code>" for types this reader cannot decode. */
 export interface BundleTensorInfo {
   name: string;
   dtype: CheckpointDtype | `DT_${number}`;

@@ -8,7 +8,7 @@ export interface TensorSpec {
 }
 
 /**
- * Checks that `actual` holds exactly the tensors of `specs` (in spec order), ignoring names for
+ * Checks that `actual` contains exactly the tensors of `specs` (in spec order), ignoring names for
  * which `isIgnored` returns true. Throws naming `source` and the first missing or mis-shaped
  * tensor, else the first unexpected one.
  */

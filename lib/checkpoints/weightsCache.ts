@@ -9,7 +9,7 @@ import { WeightMap, shapeSize } from "./tensor";
 
 export const CACHE_FORMAT = "hw5-weights/1";
 
-/** Where a cached model's weights came from. */
+/** Source file of cached weights. */
 export interface WeightSource {
   file: string;
   url?: string;

@@ -138,7 +138,7 @@ export class ZipArchive {
     let size = view.getUint32(eocd + 12, true);
     let offset = view.getUint32(eocd + 16, true);
 
-    // ZIP64: the classic record holds 0xFFFF/0xFFFFFFFF and a locator precedes it.
+    // ZIP64: the classic record contains 0xFFFF/0xFFFFFFFF and a locator precedes it.
     const locator = eocd - 20;
     if (locator >= 0 && view.getUint32(locator, true) === ZIP64_LOCATOR_SIGNATURE) {
       const zip64 = readUint64(view, locator + 8, this.source);

@@ -1,8 +1,8 @@
 /**
  * ResNet-50 feature extractor as the SimCLR checkpoints define it (google-research/simclr,
- * resnet.py, TF1): post-activation bottlenecks with the stride on the 3x3 conv, TensorFlow
- * "fixed padding" (explicit pad, then VALID) for strided convs, a 3x3/2 SAME max pool, batch
- * norm with epsilon 1e-5, and a global average pool giving 2048 x width-multiplier features.
+ * resnet.py, TF1). It has post-activation bottlenecks with the stride on the 3x3 conv and
+ * TensorFlow "fixed padding" (explicit pad, then VALID) for strided convs. A 3x3/2 SAME max pool,
+ * batch norm with epsilon 1e-5 and a global average pool give 2048 x width-multiplier features.
  * Inputs are RGB in [0, 1] with no mean/std normalization. Forward inference only.
  *
  * Variable names follow TF1 creation order: `conv2d{,_N}/kernel` (HWIO) and

@@ -1,8 +1,8 @@
 /**
  * Vision Transformer encoder with the timm parameter names used by MAE checkpoints
- * (facebookresearch/mae, models_vit.py): patch embedding conv, class token, learned or fixed
- * position embeddings, pre-norm blocks (LayerNorm eps 1e-6, multi-head self-attention, MLP with
- * exact erf GELU), then two outputs: the class token after `norm`, and the mean of the patch
+ * (facebookresearch/mae, models_vit.py). A patch-embedding conv, a class token and position
+ * embeddings feed pre-norm blocks (LayerNorm eps 1e-6, multi-head self-attention, MLP with exact
+ * erf GELU). There are two outputs: the class token after `norm`, and the mean of the patch
  * tokens after `fc_norm` (MAE's fine-tuning head input). Forward inference only.
  *
  * Inputs are RGB images [N, H, W, 3]; MAE normalizes them with the ImageNet mean and std

@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { decodeTorchCheckpoint, readTorchCheckpoint, readTorchStateDict, stateDictFromTree } from "../../lib/checkpoints/pytorch";
-import { unpickle } from "../../lib/checkpoints/pickle";
+import { PickleDict, unpickle } from "../../lib/checkpoints/pickle";
 import { FIXTURE_DIR } from "./fixtureArrays";
 
 const DTYPES_FILE = path.join(FIXTURE_DIR, "torch_dtypes.pth");
@@ -88,7 +88,7 @@ test("torch reader rejects truncated archives", () => {
 
 test("torch reader detects a corrupted storage", () => {
   const bytes = Buffer.from(fs.readFileSync(DTYPES_FILE));
-  // The float32 storage of "float32" holds 1.5 = 0x3fc00000 as its first element.
+  // The float32 storage of "float32" contains 1.5 = 0x3fc00000 as its first element.
   const at = bytes.indexOf(Buffer.from([0x00, 0x00, 0xc0, 0x3f]));
   assert.ok(at > 0);
   bytes[at + 3] ^= 0x01;
@@ -121,8 +121,8 @@ test("unpickler decodes plain containers", () => {
     "hex",
   );
   const value = unpickle(bytes, noGlobals, "plain.pkl");
-  assert.ok(value && typeof value === "object" && "items" in value);
-  const items = (value as { items: Map<unknown, unknown> }).items;
+  assert.ok(value instanceof PickleDict);
+  const items = value.items;
   assert.deepEqual(items.get("a"), [1, -2, 3.5, true, null, 2n ** 70n]);
   assert.deepEqual(items.get("b"), [300, "x"]);
 });

@@ -39,7 +39,9 @@ test("ResNet-50 1x lists 53 convs and 53 batch norms", () => {
   assert.deepEqual(kernels[2], { name: "conv2d_2/kernel", shape: [1, 1, 64, 64] });
   assert.deepEqual(kernels[52], { name: "conv2d_52/kernel", shape: [1, 1, 512, 2048] });
   const parameters = specs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1), 0);
-  assert.ok(parameters > 23.4e6 && parameters < 23.7e6, `parameter count ${parameters}`);
+  // 23.5M without the final dense layer (25.6M with it).
+  assert.ok(parameters > 23.4e6, `parameter count ${parameters}`);
+  assert.ok(parameters < 23.7e6, `parameter count ${parameters}`);
 });
 
 test("ResNet features match the PyTorch reference", () => {

@@ -21,7 +21,7 @@ const W8: ResNetConfig = { baseWidth: 8, layers: [3, 4, 6, 3] };
 const TINY_VIT: VitConfig = { imageSize: 32, patchSize: 8, embedDim: 48, depth: 2, numHeads: 3, mlpRatio: 4 };
 const REPO = path.join(__dirname, "..", "..");
 
-/** URL path -> [fixture file, bytes to send (default all), declared length (default actual)]. */
+/** URL path -> fixture file, and the bytes to send before dropping the connection (default all). */
 type Routes = Record<string, { file: string; cut?: number }>;
 
 async function withServer<T>(routes: Routes, body: (baseUrl: string, hits: string[]) => Promise<T>): Promise<T> {
@@ -51,7 +51,7 @@ function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "weights-"));
 }
 
-/** Every file below `dir`, relative to it. */
+/** Lists every file below `dir`, relative to it. */
 function listFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
