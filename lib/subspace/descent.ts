@@ -44,7 +44,7 @@ export interface GradientDescentOptions {
   maxIterations?: number;
   /** Stop when the Frobenius norm of the gradient falls below this (default 1e-9). */
   gradientTolerance?: number;
-  /** Stop when one step lowers the objective by less than this fraction of it (default 1e-14). */
+  /** Stop when one step lowers the objective by less than this fraction of it (default 1e-12). */
   relativeTolerance?: number;
   /** First trial step (default 1). Later trials start from `growth` x the last accepted step. */
   initialStep?: number;
@@ -59,7 +59,7 @@ export interface GradientDescentOptions {
 const GD_DEFAULTS: Required<GradientDescentOptions> = {
   maxIterations: 2000,
   gradientTolerance: 1e-9,
-  relativeTolerance: 1e-14,
+  relativeTolerance: 1e-12,
   initialStep: 1,
   armijo: 1e-4,
   backtrack: 0.5,
@@ -151,7 +151,7 @@ export function gradientDescent(
 }
 
 export interface SubgradientOptions {
-  /** Number of subgradient steps (default 1000). */
+  /** Number of subgradient steps (default 500). */
   iterations?: number;
   /** Step size at iteration 0 (default 2, chosen on the 100 x 200 assignment data). */
   learningRate?: number;
@@ -160,7 +160,7 @@ export interface SubgradientOptions {
 }
 
 const SUBGRADIENT_DEFAULTS: Required<SubgradientOptions> = {
-  iterations: 1000,
+  iterations: 500,
   learningRate: 2,
   schedule: "sqrt",
 };
