@@ -1,0 +1,61 @@
+/**
+ * Backend configurations that the benchmarks compare. Each one is set up in a fresh process,
+ * because a process can initialize the TF.js kernels of a backend only once.
+ */
+import * as os from "os";
+import * as tf from "@tensorflow/tfjs";
+
+import { describeBackend, initBackend, MAX_WASM_THREADS } from "../lib/backend";
+
+export interface BenchBackend {
+  /** Name used on the command line and in the results table. */
+  id: string;
+  /** Initializes the backend in this process and returns a one-line description. */
+  init(): Promise<string>;
+}
+
+/** Stock tfjs-backend-wasm as shipped: one thread, no kernel fixes. */
+async function initStockWasm(): Promise<string> {
+  tf.enableProdMode();
+  const wasm = require("@tensorflow/tfjs-backend-wasm") as typeof import("@tensorflow/tfjs-backend-wasm");
+  wasm.setThreadsCount(1);
+  if (!(await tf.setBackend("wasm"))) throw new Error("The stock wasm backend failed to initialize.");
+  return `stock wasm (${wasm.getThreadsCount()} thread, no kernel fixes), tfjs ${tf.version.tfjs}`;
+}
+
+function fixedWasm(threads: number): BenchBackend {
+  return {
+    id: `wasm-fixed-${threads}`,
+    init: async () => describeBackend(await initBackend({ backend: "wasm", threads })),
+  };
+}
+
+function isInstalled(packageName: string): boolean {
+  try {
+    require.resolve(packageName);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Lists the configurations available on this machine: libtensorflow (when tfjs-node or
+ * tfjs-node-gpu is installed), cpu, stock wasm with 1 thread, fixed wasm with 1 thread and
+ * fixed wasm with all logical cores (when there is more than one).
+ */
+export function availableBackends(): BenchBackend[] {
+  const backends: BenchBackend[] = [];
+  if (isInstalled("@tensorflow/tfjs-node-gpu") || isInstalled("@tensorflow/tfjs-node")) {
+    backends.push({
+      id: "tensorflow",
+      init: async () => describeBackend(await initBackend({ backend: "tensorflow" })),
+    });
+  }
+  backends.push({ id: "cpu", init: async () => describeBackend(await initBackend({ backend: "cpu" })) });
+  backends.push({ id: "wasm-stock-1", init: initStockWasm });
+  backends.push(fixedWasm(1));
+  const cores = Math.min(os.availableParallelism(), MAX_WASM_THREADS);
+  if (cores > 1) backends.push(fixedWasm(cores));
+  return backends;
+}

@@ -1,0 +1,53 @@
+/**
+ * Registers this project's replacements and additions to the TF.js wasm kernels.
+ * Each fix names the stock behaviour it replaces in its own file. All of them depend on
+ * tfjs-backend-wasm 4.22.0 internals, so the package versions are pinned exactly.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { makeBatchMatMul, makeFusedMatMul } from "./matmul";
+import type { WasmKernelFunc } from "./wasm-kernel-utils";
+
+/** A kernel fix: builds the new kernel function from the stock one (undefined if missing). */
+interface KernelFix {
+  kernelName: string;
+  make(stock: WasmKernelFunc | undefined): WasmKernelFunc;
+}
+
+function replacing(make: (stock: WasmKernelFunc) => WasmKernelFunc): KernelFix["make"] {
+  return (stock) => {
+    if (stock === undefined) throw new Error("The stock wasm kernel to replace is not registered.");
+    return make(stock);
+  };
+}
+
+const FIXES: KernelFix[] = [
+  { kernelName: tf.BatchMatMul, make: replacing(makeBatchMatMul) },
+  { kernelName: tf._FusedMatMul, make: replacing(makeFusedMatMul) },
+];
+
+let registered: string[] | undefined;
+
+/**
+ * Replaces or adds the fixed kernels in the "wasm" kernel registry and returns their names.
+ * Call it after `@tensorflow/tfjs-backend-wasm` is imported and before the wasm backend is
+ * first initialized (kernel setup functions run at initialization). Repeated calls return
+ * the same list and change nothing.
+ */
+export function registerWasmKernelFixes(): string[] {
+  if (registered !== undefined) return registered;
+  const names: string[] = [];
+  for (const fix of FIXES) {
+    const stock = tf.getKernel(fix.kernelName, "wasm");
+    if (stock !== undefined) tf.unregisterKernel(fix.kernelName, "wasm");
+    tf.registerKernel({
+      kernelName: fix.kernelName,
+      backendName: "wasm",
+      // The stock setup wires the C++ entry points that the stock kernel function uses.
+      setupFunc: stock?.setupFunc,
+      kernelFunc: fix.make(stock?.kernelFunc as WasmKernelFunc | undefined) as unknown as tf.KernelFunc,
+    });
+    names.push(fix.kernelName);
+  }
+  registered = names;
+  return names;
+}
