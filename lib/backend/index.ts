@@ -11,7 +11,7 @@ import * as os from "os";
 import * as tf from "@tensorflow/tfjs";
 import type * as tfwasm from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmKernelFixes } from "./kernels";
-import { createThreadedWasmBackend, MAX_WASM_THREADS } from "./wasm-threaded";
+import { createThreadedWasmBackend, MAX_WASM_THREADS, withoutGlueProcessListeners } from "./wasm-threaded";
 
 export { MAX_WASM_THREADS };
 
@@ -135,7 +135,8 @@ async function initWasm(threads: number): Promise<BackendInfo> {
     wasm.setThreadsCount(1);
   }
   const kernelFixes = registerWasmKernelFixes();
-  if (!(await tf.setBackend("wasm"))) {
+  // The stock single-threaded build also installs the glue's process listeners.
+  if (!(await withoutGlueProcessListeners(() => tf.setBackend("wasm")))) {
     throw new Error(
       `The wasm backend failed to initialize (${threaded ? `threaded, ${threads} threads` : "single-threaded"}); ` +
         `the error is printed above. Set HW5_BACKEND=cpu to run without it.`,

@@ -7,11 +7,11 @@
  * logical cores (1 on a 2-core machine). This module loads the threaded-SIMD build shipped in
  * the same package with each fix done from JavaScript:
  * - the pthread script is read from a file (wasm-pthread-worker.js) instead of a blob: URL;
- * - the core count the C++ code sees is 2x the requested thread count, so its halving cap
+ * - the C++ code reads a core count of 2x the requested thread count, so its halving cap
  *   gives exactly the requested count;
  * - running pool workers are unref'd, so they do not keep the process alive;
- * - the process-wide uncaughtException/unhandledRejection listeners that the emscripten glue
- *   installs (they rethrow, which would kill a notebook kernel) are removed again.
+ * - the process-wide uncaughtException and unhandledRejection listeners that the emscripten
+ *   glue installs are removed again (see withoutGlueProcessListeners).
  * Everything here depends on the emscripten glue of tfjs-backend-wasm 4.22.0 (pinned).
  */
 import * as fs from "fs";
@@ -76,10 +76,6 @@ async function createThreadedModule(threads: number): Promise<ThreadedModule> {
   const instantiationFailed = new Promise<never>((_, reject) => {
     rejectInstantiation = reject;
   });
-  const listenersBefore = {
-    uncaughtException: process.listeners("uncaughtException"),
-    unhandledRejection: process.listeners("unhandledRejection"),
-  };
   const config: FactoryConfig = {
     // Stock: a blob: URL of the pthread script, which Node's Worker rejects.
     locateFile: (file, prefix) =>
@@ -97,14 +93,26 @@ async function createThreadedModule(threads: number): Promise<ThreadedModule> {
       return {};
     },
   };
+  return withoutGlueProcessListeners(() => Promise.race([factory(config), instantiationFailed]));
+}
+
+/**
+ * Runs `start` (anything that creates an emscripten module) and then removes the process-wide
+ * uncaughtException and unhandledRejection listeners it added. The tfjs-backend-wasm 4.22.0
+ * glue adds listeners that rethrow, so any later uncaught error would print the whole
+ * minified glue source, and a notebook kernel that reports uncaught errors would die.
+ */
+export async function withoutGlueProcessListeners<T>(start: () => Promise<T>): Promise<T> {
+  const uncaughtBefore = process.listeners("uncaughtException");
+  const rejectionBefore = process.listeners("unhandledRejection");
   try {
-    return await Promise.race([factory(config), instantiationFailed]);
+    return await start();
   } finally {
     for (const listener of process.listeners("uncaughtException")) {
-      if (!listenersBefore.uncaughtException.includes(listener)) process.removeListener("uncaughtException", listener);
+      if (!uncaughtBefore.includes(listener)) process.removeListener("uncaughtException", listener);
     }
     for (const listener of process.listeners("unhandledRejection")) {
-      if (!listenersBefore.unhandledRejection.includes(listener)) process.removeListener("unhandledRejection", listener);
+      if (!rejectionBefore.includes(listener)) process.removeListener("unhandledRejection", listener);
     }
   }
 }

@@ -4,7 +4,10 @@
  * tfjs-backend-wasm 4.22.0 internals, so the package versions are pinned exactly.
  */
 import * as tf from "@tensorflow/tfjs";
+import { makeConv2DBackpropFilter, makeConv2DBackpropInput } from "./conv2d-backprop";
 import { makeBatchMatMul, makeFusedMatMul } from "./matmul";
+import { makeTile } from "./tile";
+import { makeUnsortedSegmentSum } from "./unsorted-segment-sum";
 import type { WasmKernelFunc } from "./wasm-kernel-utils";
 
 /** A kernel fix: builds the new kernel function from the stock one (undefined if missing). */
@@ -23,6 +26,10 @@ function replacing(make: (stock: WasmKernelFunc) => WasmKernelFunc): KernelFix["
 const FIXES: KernelFix[] = [
   { kernelName: tf.BatchMatMul, make: replacing(makeBatchMatMul) },
   { kernelName: tf._FusedMatMul, make: replacing(makeFusedMatMul) },
+  { kernelName: tf.Conv2DBackpropFilter, make: makeConv2DBackpropFilter },
+  { kernelName: tf.Conv2DBackpropInput, make: replacing(makeConv2DBackpropInput) },
+  { kernelName: tf.UnsortedSegmentSum, make: makeUnsortedSegmentSum },
+  { kernelName: tf.Tile, make: replacing(makeTile) },
 ];
 
 let registered: string[] | undefined;
