@@ -97,16 +97,16 @@ const MATMUL_CASES: [number[], number[], boolean, boolean][] = [
   [[1, 300], [300, 1], false, false],
   [[300, 1], [300, 17], true, false],
   [[5, 7], [3, 7], false, true], // below the XNNPACK size threshold: stock kernel
-  [[3, 17, 33], [3, 33, 19], false, false],
-  [[3, 33, 17], [3, 19, 33], true, true],
-  [[2, 3, 17, 33], [2, 3, 19, 33], false, true],
+  [[3, 33, 41], [3, 41, 29], false, false],
+  [[3, 41, 33], [3, 29, 41], true, true],
+  [[2, 3, 33, 41], [2, 3, 29, 41], false, true],
 ];
 
 /** Batch broadcast over one side. TF.js has no gradient for these on any backend. */
 const BROADCAST_MATMUL_CASES: [number[], number[], boolean, boolean][] = [
   [[4, 17, 33], [33, 19], false, false], // one stacked product [4 * 17, 33] x [33, 19]
   [[4, 33, 17], [19, 33], true, true],
-  [[17, 33], [4, 33, 19], false, false], // one product per batch of b
+  [[33, 41], [4, 41, 29], false, false], // one product per batch of b
   [[2, 1, 17, 33], [1, 3, 33, 19], false, false], // both sides broadcast: stock kernel
 ];
 
@@ -137,7 +137,7 @@ test("fused matMul matches cpu with transposes", async () => {
     [[53, 37], [29, 53], true, true, "linear"],
     [[5, 7], [3, 7], false, true, "relu6"], // tiny
     [[3, 33, 17], [3, 33, 19], true, false, "elu"], // batched: unfused
-    [[3, 17, 33], [3, 33, 19], false, false, "relu"],
+    [[3, 33, 41], [3, 41, 29], false, false, "relu"],
   ];
   for (const [aShape, bShape, transposeA, transposeB, activation] of cases) {
     const columns = transposeB ? bShape[bShape.length - 2] : bShape[bShape.length - 1];
@@ -153,6 +153,7 @@ test("fused matMul matches cpu with transposes", async () => {
 test("XNNPACK threshold sits below the tested products", () => {
   // The cases above must exercise the replaced path, not only the stock fallback.
   assert.ok(37 * 53 * 29 >= MIN_XNNPACK_MULTIPLY_ADDS);
-  assert.ok(17 * 33 * 19 >= MIN_XNNPACK_MULTIPLY_ADDS);
+  assert.ok(33 * 41 * 29 >= MIN_XNNPACK_MULTIPLY_ADDS);
+  assert.ok(4 * 17 * 33 * 19 >= MIN_XNNPACK_MULTIPLY_ADDS);
   assert.ok(5 * 7 * 3 < MIN_XNNPACK_MULTIPLY_ADDS);
 });
