@@ -103,7 +103,10 @@ async function tryTensorflow(): Promise<BackendInfo | undefined> {
       require(packageName);
     } catch (error) {
       if (isMissingPackage(error, packageName)) continue;
-      throw new Error(`${packageName} is installed but failed to load: ${String(error)}`);
+      throw new Error(
+        `${packageName} is installed but failed to load (${String(error)}). Reinstall it, or set ` +
+          `HW5_BACKEND=wasm to skip it.`,
+      );
     }
     if (tf.findBackendFactory("tensorflow") === null || !(await tf.setBackend("tensorflow"))) {
       throw new Error(
