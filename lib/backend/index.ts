@@ -10,7 +10,7 @@
 import * as os from "os";
 import * as tf from "@tensorflow/tfjs";
 import type * as tfwasm from "@tensorflow/tfjs-backend-wasm";
-import { registerWasmKernelFixes } from "./kernels";
+import { registerWasmKernelFixes } from "./kernels/index";
 import { createThreadedWasmBackend, MAX_WASM_THREADS, withoutGlueProcessListeners } from "./wasm-threaded";
 
 export { MAX_WASM_THREADS };
