@@ -7,6 +7,7 @@ import { trainAutoencoder, AutoencoderRecipe } from "../lib/train/autoencoder";
 import { DenseDataset } from "../lib/train/dataset";
 import { fit, TrainingDivergedError } from "../lib/train/fit";
 import { createOptimizer, setLearningRate } from "../lib/train/optimizer";
+import { mnistAutoencoderConfig, mnistAutoencoderRecipe } from "../lib/train/recipes";
 import { learningRateAt } from "../lib/train/schedule";
 
 before(async () => {
@@ -169,5 +170,20 @@ test("setLearningRate changes the step size", () => {
     assert.ok(moved.every((value) => Math.abs(value + 0.25) < 1e-5), `${name}: ${moved}`);
     optimizer.dispose();
     weight.dispose();
+  }
+});
+
+test("MNIST recipes build both code sizes", () => {
+  for (const name of ["logistic", "reluBatchNorm"] as const) {
+    for (const codeSize of [30, 2]) {
+      const model = createAutoencoder(mnistAutoencoderConfig(name, codeSize));
+      const x = tf.zeros([2, 784]) as tf.Tensor2D;
+      const code = model.encode(x);
+      assert.deepEqual(code.shape, [2, codeSize]);
+      tf.dispose([x, code]);
+      model.dispose();
+    }
+    assert.equal(mnistAutoencoderRecipe(name, "smoke").epochs, 1);
+    assert.ok(mnistAutoencoderRecipe(name, "full").epochs > mnistAutoencoderRecipe(name, "cpu").epochs);
   }
 });
