@@ -187,3 +187,23 @@ test("MNIST recipes build both code sizes", () => {
     assert.ok(mnistAutoencoderRecipe(name, "full").epochs > mnistAutoencoderRecipe(name, "cpu").epochs);
   }
 });
+
+test("weight decay shrinks kernels only", async () => {
+  const kernel = tf.variable(tf.fill([2], 2));
+  const bias = tf.variable(tf.fill([2], 2));
+  // A zero loss leaves Adam's update at zero, so only the decay moves the kernel.
+  await fit({
+    variables: [kernel, bias],
+    decayedVariables: [kernel],
+    batchLoss: () => tf.mul(tf.sum(tf.add(kernel, bias)), 0),
+    trainCount: 3,
+    epochs: 1,
+    batchSize: 1,
+    optimizer: { name: "adam", learningRate: 0.1, weightDecay: 0.5 },
+    seed: 1,
+  });
+  const expected = 2 * Math.pow(1 - 0.1 * 0.5, 3);
+  assert.ok(Array.from(kernel.dataSync()).every((value) => Math.abs(value - expected) < 1e-6));
+  assert.deepEqual(Array.from(bias.dataSync()), [2, 2]);
+  tf.dispose([kernel, bias]);
+});

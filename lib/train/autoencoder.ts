@@ -76,6 +76,7 @@ export async function trainAutoencoder(
 
   return fit({
     variables: model.trainableVariables,
+    decayedVariables: [...model.variables].filter(([name]) => name.endsWith("/kernel")).map(([, variable]) => variable),
     batchLoss: (rows) => reconstructionLoss(model, batchTensor(options.train, rows, 0, rows.length), recipe.loss),
     trainCount: options.train.count,
     epochs: recipe.epochs,

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Random } from "../random";
-import { createOptimizer, OptimizerConfig, setLearningRate } from "./optimizer";
+import { applyWeightDecay, createOptimizer, OptimizerConfig, setLearningRate, weightDecayOf } from "./optimizer";
 import { describeSchedule, LearningRateSchedule, learningRateAt } from "./schedule";
 
 /** Receives live progress. `createProgress` from lib/display/progress.ts satisfies it. */
@@ -36,6 +36,8 @@ export interface EpochRecord {
 export interface FitOptions {
   /** Variables to train. */
   variables: tf.Variable[];
+  /** Variables the optimiser's decoupled weight decay shrinks (usually the kernels). Default none. */
+  decayedVariables?: tf.Variable[];
   /**
    * Loss of one batch, called inside `optimizer.minimize` (so its intermediate tensors are freed).
    * `rows` are the dataset rows of the batch. Returns a scalar averaged over the batch.
@@ -96,6 +98,10 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const random = new Random(options.seed);
   const optimizer = createOptimizer(options.optimizer);
   const checkLeaks = options.checkTensorLeaks ?? true;
+  const weightDecay = weightDecayOf(options.optimizer);
+  if (weightDecay > 0 && !options.decayedVariables?.length) {
+    throw new Error(`The optimizer sets weightDecay ${weightDecay} but fit received no decayedVariables.`);
+  }
   const history: EpochRecord[] = [];
   const started = performance.now();
   let tensorsAfterFirstEpoch = -1;
@@ -122,6 +128,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         const loss = (await cost.data())[0];
         cost.dispose();
         if (!Number.isFinite(loss)) throw new TrainingDivergedError(epoch, batch + 1, learningRate, loss);
+        applyWeightDecay(options.decayedVariables ?? [], learningRate, weightDecay);
         lossSum += loss;
 
         const trainedSeconds = (performance.now() - epochStarted) / 1000;

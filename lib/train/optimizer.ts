@@ -2,7 +2,18 @@
 import * as tf from "@tensorflow/tfjs";
 
 export type OptimizerConfig =
-  | { name: "adam"; learningRate: number; beta1?: number; beta2?: number; epsilon?: number }
+  | {
+      name: "adam";
+      learningRate: number;
+      beta1?: number;
+      beta2?: number;
+      epsilon?: number;
+      /**
+       * Decoupled weight decay (AdamW, Loshchilov & Hutter 2019): after each step the decayed
+       * variables are multiplied by 1 - learningRate * weightDecay, as PyTorch's AdamW does.
+       */
+      weightDecay?: number;
+    }
   | { name: "sgd"; learningRate: number }
   | { name: "momentum"; learningRate: number; momentum: number; nesterov?: boolean };
 
@@ -16,6 +27,20 @@ export function createOptimizer(config: OptimizerConfig): tf.Optimizer {
     case "momentum":
       return tf.train.momentum(config.learningRate, config.momentum, config.nesterov ?? false);
   }
+}
+
+/** Decoupled weight decay factor of the config (0 when it has none). */
+export function weightDecayOf(config: OptimizerConfig): number {
+  return config.name === "adam" ? config.weightDecay ?? 0 : 0;
+}
+
+/** Shrinks each variable by the factor 1 - learningRate * weightDecay. */
+export function applyWeightDecay(variables: tf.Variable[], learningRate: number, weightDecay: number): void {
+  if (weightDecay === 0) return;
+  const factor = 1 - learningRate * weightDecay;
+  tf.tidy(() => {
+    for (const variable of variables) variable.assign(tf.mul(variable, factor));
+  });
 }
 
 /**
