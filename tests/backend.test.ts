@@ -166,6 +166,26 @@ test("fused matMul matches cpu with transposes", async () => {
   }
 });
 
+test("fused matMul with prelu and leakyrelu matches cpu", async () => {
+  // Batched products run unfused, applying these activations with separate kernels.
+  const prelu: OpCase = {
+    label: "fused.matMul prelu [3,33,41] x [3,41,29]",
+    shapes: [[3, 33, 41], [3, 41, 29], [29], [29]],
+    op: (a, b, bias, alpha) =>
+      tf.fused.matMul({ a, b, bias, activation: "prelu", preluActivationWeights: alpha }),
+  };
+  await assertMatchesCpu("wasm", prelu, { seed: 31, relativeTolerance: TOLERANCE });
+  for (const aShape of [[3, 33, 41], [33, 41]]) {
+    const bShape = aShape.length === 3 ? [3, 41, 29] : [41, 29];
+    const leaky: OpCase = {
+      label: `fused.matMul leakyrelu ${JSON.stringify(aShape)} x ${JSON.stringify(bShape)}^T`,
+      shapes: [aShape, bShape.slice(0, -2).concat([29, 41])],
+      op: (a, b) => tf.fused.matMul({ a, b, transposeB: true, activation: "leakyrelu", leakyreluAlpha: 0.3 }),
+    };
+    await assertMatchesCpu("wasm", leaky, { seed: 37, relativeTolerance: TOLERANCE });
+  }
+});
+
 test("XNNPACK threshold sits below the tested products", () => {
   // The cases above must exercise the replaced path, not only the stock fallback.
   assert.ok(37 * 53 * 29 >= MIN_XNNPACK_MULTIPLY_ADDS);
