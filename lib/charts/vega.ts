@@ -78,19 +78,25 @@ export interface ShowChartOptions {
   scale?: number;
   /** Include the PNG (default true). Without it the output is smaller, but PDF export needs it. */
   png?: boolean;
+  /**
+   * Include the SVG (default true). Scatter plots of thousands of points make SVGs of several
+   * MB; without it static viewers show the PNG.
+   */
+  svg?: boolean;
 }
 
 /**
- * Displays a chart as one output: the v5 Vega-Lite spec, SVG, PNG and the title as text/plain.
+ * Displays a chart as one output: the v5 Vega-Lite spec, SVG and PNG (each optional) and the title
+ * as text/plain.
  * Outside the kernel only the title is printed.
  */
 export async function showChart(spec: VegaLiteSpec, options: ShowChartOptions = {}): Promise<void> {
   const svg = await renderSvg(spec);
   const bundle: Record<string, string | Uint8Array | object> = {
     [VEGA_LITE_V5_MIME]: toV5Spec(spec),
-    "image/svg+xml": svg,
     "text/plain": chartTitle(spec) ?? "Vega-Lite chart",
   };
+  if (options.svg ?? true) bundle["image/svg+xml"] = svg;
   if (options.png ?? true) bundle["image/png"] = rasterizeSvg(svg, options.scale ?? 2).png;
   displayBundle(bundle);
 }

@@ -5,7 +5,7 @@ import { Readable, Transform, Writable } from "stream";
 import { pipeline } from "stream/promises";
 import * as zlib from "zlib";
 import { dataDir } from "../paths";
-import { openDownload, stderrProgress } from "./http";
+import { openDownload, stderrProgress } from "./download";
 import { TarEntrySink, TarReader } from "./tar";
 import { DataFile, DataOptions, DatasetSource, DownloadProgress, FileStatus, RemoteFile } from "./types";
 import { DataFileError, Digest, describeMismatch, verifyStoredFile, writeStamp } from "./verify";

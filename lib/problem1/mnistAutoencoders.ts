@@ -93,6 +93,17 @@ export function datasetRows(dataset: DenseDataset, rows: number[]): Float32Array
   return output;
 }
 
+/** Concatenates row-major image blocks, for example the rows of an image grid. */
+export function concatImages(blocks: Float32Array[]): Float32Array {
+  const output = new Float32Array(blocks.reduce((total, block) => total + block.length, 0));
+  let offset = 0;
+  for (const block of blocks) {
+    output.set(block, offset);
+    offset += block.length;
+  }
+  return output;
+}
+
 /** Row indices of the first `perClass` examples of each label 0..classes-1, grouped by class. */
 export function firstPerClass(labels: Uint8Array, perClass: number, classes = 10): number[] {
   const taken = new Array<number>(classes).fill(0);
