@@ -7,13 +7,16 @@
  *   initialisation and Adam 1e-3. Without pre-training it learns slowly: 25.4 squared error
  *   per test image after 8 epochs (30-D code).
  * - `reluBatchNorm`: ReLU hidden units with He initialisation and batch normalisation before
- *   each hidden activation, Adam 3e-3 with decoupled weight decay 0.1 on the kernels and a
- *   cosine decay to zero. The code and output layers stay as in the paper (linear code,
- *   logistic output, cross-entropy loss). 30-D code: 4.08 per test image after 8 epochs,
- *   3.16 after 40 (without weight decay). 2-D code: 5-NN accuracy 76.7% after 8 epochs.
+ *   each hidden activation, Adam 3e-3 with decoupled weight decay on the kernels and a cosine
+ *   decay to zero. The code and output layers stay as in the paper (linear code, logistic
+ *   output, cross-entropy loss). The network overfits (training error falls well below test
+ *   error), so the decay is 0.3 for the 40-epoch `full` run and 0.1 for shorter runs.
+ *   30-D code, squared error per test image: 2.78 after 40 epochs with decay 0.3 (3.16
+ *   without decay), 3.25 after 20 epochs with decay 0.1, 4.08 after 8 epochs without decay.
+ *   2-D code: 5-NN accuracy 76.7% after 8 epochs.
  *
- * The numbers come from PyTorch 1.13 runs of the same recipes (batch 256, seed 0), which
- * matched this library's first-epoch test error within 0.1.
+ * The numbers come from PyTorch 1.13 runs of the same recipes (batch 256, seed 0). This
+ * library's run of the 8-epoch recipe without decay reached 4.12 (PyTorch: 4.08).
  */
 import { AutoencoderConfig } from "../models/autoencoder";
 import { byProfile, ProfileName, profileName } from "../profile";
@@ -38,11 +41,14 @@ export function mnistAutoencoderConfig(name: RecipeName, codeSize: number, seed 
 /**
  * Epochs per profile. `cpu` is sized for under 10 minutes of training on the wasm backend with
  * 2 threads, an estimate from about 2,000 examples/s without batch norm and 1.25-1.9x less with
- * it. `full` is the GPU-scale budget.
+ * it. `full` is the GPU-scale budget (for `reluBatchNorm`, the 40 epochs measured to beat 3.00).
  */
+/** Decoupled weight decay of `reluBatchNorm` per profile (see the header for the measurements). */
+const WEIGHT_DECAY: Record<ProfileName, number> = { smoke: 0.1, cpu: 0.1, full: 0.3 };
+
 const EPOCHS: Record<RecipeName, Record<ProfileName, number>> = {
   logistic: { smoke: 1, cpu: 15, full: 200 },
-  reluBatchNorm: { smoke: 1, cpu: 12, full: 100 },
+  reluBatchNorm: { smoke: 1, cpu: 12, full: 40 },
 };
 
 /** Builds the optimiser, schedule, loss and epochs of a recipe for a profile (default: HW5_PROFILE). */
@@ -61,7 +67,7 @@ export function mnistAutoencoderRecipe(name: RecipeName, profile: ProfileName = 
   return {
     epochs,
     batchSize: 256,
-    optimizer: { name: "adam", learningRate: 3e-3, weightDecay: 0.1 },
+    optimizer: { name: "adam", learningRate: 3e-3, weightDecay: WEIGHT_DECAY[profile] },
     schedule: { kind: "cosine" },
     loss: "crossEntropy",
     seed,
