@@ -1,8 +1,7 @@
 /**
- * Checks two ways a library file can break only inside the tslab kernel: tslab resolves a bare
- * `require("name")` to a sibling `name.js` first, so a file named like a package or Node
- * module it imports (say `http.ts` importing "http") recurses forever; and tslab resolves no
- * folder `index.ts`, so imports must name the file.
+ * Checks two ways a library file can break only inside the tslab kernel. First, tslab resolves a
+ * bare `require("name")` to a sibling `name.js`, so a file named like a module it imports (say
+ * `http.ts` importing "http") recurses forever. Second, tslab resolves no folder `index.ts`.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -26,7 +25,9 @@ test("lib files shadow no bare import of their folder", () => {
     for (const [, specifier] of fs.readFileSync(file, "utf8").matchAll(importPattern)) {
       if (specifier.startsWith(".")) continue;
       const firstSegment = specifier.split("/")[0];
-      assert.ok(!siblings.has(specifier) && !siblings.has(firstSegment), `${path.relative(libDir, file)} imports "${specifier}", which tslab resolves to a sibling file of that name; rename the sibling.`);
+      const message = `${path.relative(libDir, file)} imports "${specifier}", which tslab resolves to a sibling file of that name; rename the sibling.`;
+      assert.ok(!siblings.has(specifier), message);
+      assert.ok(!siblings.has(firstSegment), message);
     }
   }
 });

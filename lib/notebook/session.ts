@@ -1,5 +1,5 @@
 /**
- * The first call of every notebook: selects the TF.js backend and prints one line with the
+ * The first call of every notebook: selects the TF.js backend and prints a header with the
  * run's profile, backend, thread count, library and runtime versions, so an executed notebook
  * records how it was produced.
  */

@@ -16,7 +16,7 @@ export interface ReferenceLine {
 
 /**
  * Test (solid) and training (dashed) reconstruction error per image against the epoch, on a
- * log scale, with horizontal reference lines such as the paper's 3.00 and PCA's 13.87.
+ * log scale, with horizontal reference lines such as Hinton & Salakhutdinov's 3.00 and PCA's 13.87.
  */
 export function learningCurveChart(curves: LearningCurve[], references: ReferenceLine[]): VegaLiteSpec {
   const values = curves.flatMap((curve) =>
@@ -41,10 +41,10 @@ export function learningCurveChart(curves: LearningCurve[], references: Referenc
         data: { values },
         mark: { type: "line", point: true },
         encoding: {
-          x: { field: "epoch", type: "quantitative" },
+          x: { field: "epoch", type: "quantitative", axis: { format: "d", tickMinStep: 1 } },
           y: { field: "error", type: "quantitative", scale: { type: "log" }, title: "error per image" },
-          color: { field: "model", type: "nominal", title: null, legend: { orient: "top-right" } },
-          strokeDash: { field: "split", type: "nominal", title: null },
+          color: { field: "model", type: "nominal", title: null, legend: { orient: "right", labelLimit: 0 } },
+          strokeDash: { field: "split", type: "nominal", title: null, legend: { orient: "right", labelLimit: 0 } },
         },
       },
       {
@@ -69,10 +69,10 @@ export interface CodePanel {
 }
 
 /** 2-D codes coloured by digit, one panel per method, as in Fig. 3 of Hinton & Salakhutdinov. */
-export function codeScatterChart(panels: CodePanel[]): VegaLiteSpec {
+export function codeScatterChart(panels: CodePanel[], title = "Two-dimensional codes of MNIST test digits, 500 per class"): VegaLiteSpec {
   return {
     $schema: SCHEMA,
-    title: "Two-dimensional codes of MNIST test digits, 500 per class",
+    title,
     hconcat: panels.map((panel) => {
       const values = Array.from(panel.labels, (label, i) => ({
         x: panel.codes[2 * i],

@@ -17,7 +17,7 @@ function median(values: number[]): number {
 export const RECOVERY_TOLERANCE = 1e-6;
 
 /**
- * One row per solver: best objective over the restarts, the distance of that solution to B,
+ * Summarises each solver in one row: best objective over the restarts, the distance of that solution to B,
  * the range of distances over restarts, how many restarts recovered B, iterations and time.
  */
 export function restartSummary(results: RestartResult[]): pl.DataFrame {
