@@ -54,6 +54,60 @@ export function plainText(bundle: MimeBundle): string {
   return `[${Object.keys(bundle).join(", ")}]`;
 }
 
+/**
+ * Whether `error` is ZeroMQ's EBUSY. tslab 1.0.22 sends each message without waiting for the
+ * previous one, and zeromq.js 6 throws this when a send is still pending, which happens while a
+ * long computation keeps the event loop busy.
+ */
+export function isSocketBusy(error: unknown): boolean {
+  return error instanceof Error && /busy writing/i.test(error.message);
+}
+
+/** Delay between attempts to resend a message the busy socket rejected, and the attempt limit. */
+const RETRY_DELAY_MS = 5;
+const MAX_ATTEMPTS = 2000;
+
+/** Sends waiting for the busy socket, by key; a newer send with the same key replaces the older. */
+const pendingSends = new Map<string, () => void>();
+
+/**
+ * Calls `attempt` until the kernel's socket accepts it, retrying later (never blocking) while
+ * the socket is busy. Calls for the same `key` replace one another, so a burst of progress
+ * updates sends only the newest. Any other error, or a socket still busy after about 10 s of
+ * retries, is rethrown from the retry timer.
+ */
+export function sendWhenReady(attempt: () => void, key?: string): void {
+  if (key !== undefined && pendingSends.has(key)) {
+    pendingSends.set(key, attempt);
+    return;
+  }
+  try {
+    attempt();
+    return;
+  } catch (error) {
+    if (!isSocketBusy(error)) throw error;
+  }
+  const retryKey = key ?? `once-${randomBytes(8).toString("hex")}`;
+  pendingSends.set(retryKey, attempt);
+  let attempts = 1;
+  const retry = (): void => {
+    const latest = pendingSends.get(retryKey);
+    if (latest === undefined) return;
+    try {
+      latest();
+      pendingSends.delete(retryKey);
+    } catch (error) {
+      attempts++;
+      if (!isSocketBusy(error) || attempts >= MAX_ATTEMPTS) {
+        pendingSends.delete(retryKey);
+        throw error;
+      }
+      setTimeout(retry, RETRY_DELAY_MS);
+    }
+  };
+  setTimeout(retry, RETRY_DELAY_MS);
+}
+
 function send(bundle: MimeBundle, displayId: string | undefined, update: boolean): void {
   if (Object.keys(bundle).length === 0) {
     throw new Error("A display bundle needs at least one MIME type; got an empty object.");
@@ -64,7 +118,10 @@ function send(bundle: MimeBundle, displayId: string | undefined, update: boolean
     return;
   }
   const transient = displayId === undefined ? {} : { display_id: displayId };
-  write({ data: encodeBundle(bundle), metadata: {}, transient }, update);
+  const content = { data: encodeBundle(bundle), metadata: {}, transient };
+  // Updates of one display replace each other while they wait; the first one must not be
+  // replaced by an update, because Jupyter drops updates of a display that was never shown.
+  sendWhenReady(() => write(content, update), update && displayId !== undefined ? displayId : undefined);
 }
 
 /**

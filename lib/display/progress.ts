@@ -6,7 +6,7 @@
  * Outside the kernel the lines go to stderr.
  */
 import * as fs from "fs";
-import { createDisplay, DisplayHandle, inKernel } from "./output";
+import { createDisplay, DisplayHandle, inKernel, sendWhenReady } from "./output";
 
 export type ProgressFields = Record<string, string | number>;
 
@@ -146,7 +146,7 @@ export function createProgress(title: string, options: ProgressOptions = {}): Pr
     log(text: string): void {
       if (display !== undefined) {
         // tslab sends stdout to the cell, where the headless runner also echoes it.
-        process.stdout.write(text + "\n");
+        sendWhenReady(() => process.stdout.write(text + "\n"));
       } else {
         writeLine(text);
       }

@@ -142,6 +142,9 @@ export async function fit(options: FitOptions): Promise<FitResult> {
           },
           (step + 1) / totalSteps,
         );
+        // Let pending I/O run between steps. In a notebook kernel this is where the kernel's
+        // ZeroMQ socket finishes sending progress; without it, the next send finds the socket busy.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
 
       const trainSeconds = (performance.now() - epochStarted) / 1000;
