@@ -34,7 +34,7 @@ function kernelWriter(): WriteDisplayData | undefined {
   return typeof write === "function" ? (write as WriteDisplayData) : undefined;
 }
 
-/** Whether this process is a tslab kernel that has started executing cells. */
+/** Tells whether this process is a tslab kernel that has started executing cells. */
 export function inKernel(): boolean {
   return kernelWriter() !== undefined;
 }
@@ -55,7 +55,7 @@ export function plainText(bundle: MimeBundle): string {
 }
 
 /**
- * Whether `error` is ZeroMQ's EBUSY. tslab 1.0.22 sends each message without waiting for the
+ * Tells whether `error` is ZeroMQ's EBUSY. tslab 1.0.22 sends each message without waiting for the
  * previous one, and zeromq.js 6 throws this when a send is still pending, which happens while a
  * long computation keeps the event loop busy.
  */
@@ -119,8 +119,8 @@ function send(bundle: MimeBundle, displayId: string | undefined, update: boolean
   }
   const transient = displayId === undefined ? {} : { display_id: displayId };
   const content = { data: encodeBundle(bundle), metadata: {}, transient };
-  // Updates of one display replace each other while they wait; the first one must not be
-  // replaced by an update, because Jupyter drops updates of a display that was never shown.
+  // Waiting updates of one display replace each other. The first output is never replaced,
+  // because Jupyter drops updates of a display that was never shown.
   sendWhenReady(() => write(content, update), update && displayId !== undefined ? displayId : undefined);
 }
 
