@@ -127,6 +127,18 @@ test("load rejects a truncated weight file", async () => {
   saved.dispose();
 });
 
+test("load rejects a weight file changed in place", async () => {
+  const dir = tempDir();
+  const saved = createAutoencoder({ ...PAPER, layerSizes: [20, 8, 3] });
+  await saved.save(dir);
+  const file = path.join(dir, "weights.bin");
+  const bytes = fs.readFileSync(file);
+  bytes.writeFloatLE(3.0, bytes.length - 4);
+  fs.writeFileSync(file, bytes);
+  assert.throws(() => saved.load(dir), /weights\.bin has SHA-256 [0-9a-f]{64}, but .* records [0-9a-f]{64}/);
+  saved.dispose();
+});
+
 test("inference leaves no tensors behind", () => {
   const model = createAutoencoder({ ...PAPER, layerSizes: [20, 8, 3], batchNorm: true });
   const x = tf.ones([4, 20]) as tf.Tensor2D;

@@ -8,6 +8,7 @@
  * can call `optimizer.minimize` directly (faster than `LayersModel.fit` in TF.js 4.22) and the
  * saved manifest lists every tensor by a stable name.
  */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
@@ -279,6 +280,12 @@ interface Manifest {
   codeVersion: number;
   config: Required<AutoencoderConfig>;
   weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  /** SHA-256 of the weight file, so a file changed after saving is rejected rather than used. */
+  weightsSha256: string;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return crypto.createHash("sha256").update(bytes).digest("hex");
 }
 
 async function saveVariables(
@@ -293,10 +300,12 @@ async function saveVariables(
     codeVersion: AUTOENCODER_CODE_VERSION,
     config,
     weightsManifest: [{ paths: [WEIGHTS_FILE], weights: specs }],
+    weightsSha256: "",
   };
   fs.mkdirSync(dir, { recursive: true });
-  const bytes = Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
-  fs.writeFileSync(path.join(dir, WEIGHTS_FILE), Buffer.from(bytes));
+  const bytes = Buffer.from(Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data);
+  manifest.weightsSha256 = sha256(bytes);
+  fs.writeFileSync(path.join(dir, WEIGHTS_FILE), bytes);
   fs.writeFileSync(path.join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 1));
 }
 
@@ -349,6 +358,13 @@ function loadVariables(dir: string, variables: ReadonlyMap<string, tf.Variable>)
   const expectedBytes = specs.reduce((sum, spec) => sum + 4 * spec.shape.reduce((a, b) => a * b, 1), 0);
   if (bytes.byteLength !== expectedBytes) {
     throw new Error(`${weightsFile} has ${bytes.byteLength} bytes, expected ${expectedBytes} from the manifest.`);
+  }
+  const actualSha256 = sha256(bytes);
+  if (actualSha256 !== manifest.weightsSha256) {
+    throw new Error(
+      `${weightsFile} has SHA-256 ${actualSha256}, but ${path.join(dir, MANIFEST_FILE)} records ` +
+        `${manifest.weightsSha256 || "none"}: the file changed after it was saved.`,
+    );
   }
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   const tensors = tf.io.decodeWeights(buffer, specs);

@@ -41,10 +41,15 @@ export function learningCurveChart(curves: LearningCurve[], references: Referenc
         data: { values },
         mark: { type: "line", point: true },
         encoding: {
-          x: { field: "epoch", type: "quantitative", axis: { format: "d", tickMinStep: 1 } },
+          x: { field: "epoch", type: "quantitative", scale: { padding: 12 }, axis: { format: "d", tickMinStep: 1 } },
           y: { field: "error", type: "quantitative", scale: { type: "log" }, title: "error per image" },
           color: { field: "model", type: "nominal", title: null, legend: { orient: "right", labelLimit: 0 } },
-          strokeDash: { field: "split", type: "nominal", title: null, legend: { orient: "right", labelLimit: 0 } },
+          strokeDash: {
+            field: "split",
+            type: "nominal",
+            title: null,
+            legend: { orient: "right", labelLimit: 0, symbolType: "stroke", symbolStrokeColor: "#333", symbolSize: 400 },
+          },
         },
       },
       {

@@ -26,7 +26,7 @@ export function distanceVsOutliersChart(rows: DistanceRow[]): VegaLiteSpec {
     return points;
   });
   const x = { field: "outliers", type: "quantitative", title: "number of outliers among 100 points" };
-  const color = { field: "method", type: "nominal", title: null, legend: { orient: "top-left" } };
+  const color = { field: "method", type: "nominal", title: null, legend: { orient: "bottom", labelLimit: 0 } };
   return {
     $schema: SCHEMA,
     title: "Distance ||B1 B1^+ - B2 B2^+||_F to the true subspace B (mean ± 1 s.d. over data sets)",
@@ -95,8 +95,9 @@ export function convergenceChart(results: RestartResult[], maxPoints = 150): Veg
 
 /** Distance to B of every restart's solution, per method, on a log scale. */
 export function restartDistanceChart(results: RestartResult[]): VegaLiteSpec {
+  // The best run of each method comes last, so its dot is drawn on top of the others.
   const values = results.flatMap((result) =>
-    result.runs.map((run) => ({
+    [...result.runs.filter((run) => run !== result.best), result.best].map((run) => ({
       method: METHOD_LABELS[result.method],
       restart: run.restart,
       // Distances reach round-off (1e-14); the floor keeps them on the log axis.
@@ -112,7 +113,7 @@ export function restartDistanceChart(results: RestartResult[]): VegaLiteSpec {
     data: { values },
     mark: { type: "point", filled: true, size: 60 },
     encoding: {
-      y: { field: "method", type: "nominal", title: null, sort: Object.values(METHOD_LABELS) },
+      y: { field: "method", type: "nominal", title: null, sort: Object.values(METHOD_LABELS), axis: { labelLimit: 0 } },
       x: { field: "distance", type: "quantitative", scale: { type: "log" }, title: "||A A^+ - B B^+||_F" },
       color: { field: "best", type: "nominal", title: null, scale: { range: ["#d62728", "#7f7f7f"] } },
       opacity: { value: 0.8 },
