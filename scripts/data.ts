@@ -43,6 +43,16 @@ function formatStatus(status: FileStatus): string {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log("Usage: npm run data -- [--offline] [mnist] [fashion-mnist] [cifar-100]");
+    console.log("Fetches or verifies the datasets into the cache (HW5_DATA_DIR, default data/), searching");
+    console.log("the folders of HW5_DATA_MIRRORS first. --offline uses only the cache and the mirrors.");
+    return;
+  }
+  const unknownOptions = args.filter((arg) => arg.startsWith("-") && arg !== "--offline");
+  if (unknownOptions.length > 0) {
+    throw new Error(`Unknown option ${unknownOptions.join(", ")}. Options: --offline, --help.`);
+  }
   const offline = args.includes("--offline");
   const requested = args.filter((arg) => !arg.startsWith("--"));
   const unknown = requested.filter((id) => !DATASETS.some((spec) => spec.id === id));
