@@ -33,6 +33,15 @@ export function dataDir(): string {
   return fromEnv ? path.resolve(fromEnv) : path.join(repoRoot, "data");
 }
 
+/**
+ * Formats `file` relative to the project root when it lies inside it, so printed paths do not
+ * depend on where the project was cloned.
+ */
+export function displayPath(file: string): string {
+  const relative = path.relative(repoRoot, file);
+  return relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+}
+
 /** The project's version from package.json, printed in each notebook's first output. */
 export function libraryVersion(): string {
   const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8"));

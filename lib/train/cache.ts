@@ -7,7 +7,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { dataDir, libraryVersion } from "../paths";
+import { dataDir, displayPath, libraryVersion } from "../paths";
 import { EpochRecord, FitResult } from "./fit";
 
 /** A model whose weights can be written to and read from a folder. */
@@ -99,7 +99,7 @@ export async function trainOrLoad<M extends SaveableModel>(options: CachedTraini
         model.load(dir);
       } catch (error) {
         throw new Error(
-          `Cached weights in ${dir} could not be loaded (${(error as Error).message}). Delete the folder or set HW5_RETRAIN=1.`,
+          `Cached weights in ${displayPath(dir)} could not be loaded (${(error as Error).message}). Delete the folder or set HW5_RETRAIN=1.`,
         );
       }
       const stored = JSON.parse(fs.readFileSync(path.join(dir, TRAINING_FILE), "utf8")) as FitResult;
@@ -109,7 +109,7 @@ export async function trainOrLoad<M extends SaveableModel>(options: CachedTraini
         trainSeconds: stored.seconds,
         source: "cache",
         dir,
-        message: `loaded cached weights from ${dir}`,
+        message: `loaded cached weights from ${displayPath(dir)}`,
       };
     }
 
@@ -125,7 +125,7 @@ export async function trainOrLoad<M extends SaveableModel>(options: CachedTraini
       trainSeconds: result.seconds,
       source: "trained",
       dir,
-      message: `trained in ${result.seconds.toFixed(0)} s, saved to ${dir}`,
+      message: `trained in ${result.seconds.toFixed(0)} s, saved to ${displayPath(dir)}`,
     };
   } catch (error) {
     model.dispose();
