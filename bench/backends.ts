@@ -5,7 +5,7 @@
 import * as os from "os";
 import * as tf from "@tensorflow/tfjs";
 
-import { describeBackend, initBackend, MAX_WASM_THREADS } from "../lib/backend";
+import { describeBackend, initBackend, MAX_WASM_THREADS, tensorflowBackendInstalled } from "../lib/backend";
 
 export interface BenchBackend {
   /** Name used on the command line and in the results table. */
@@ -30,14 +30,6 @@ function fixedWasm(threads: number): BenchBackend {
   };
 }
 
-function isInstalled(packageName: string): boolean {
-  try {
-    require.resolve(packageName);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Lists the configurations available on this machine: libtensorflow (when tfjs-node or
@@ -46,7 +38,7 @@ function isInstalled(packageName: string): boolean {
  */
 export function availableBackends(): BenchBackend[] {
   const backends: BenchBackend[] = [];
-  if (isInstalled("@tensorflow/tfjs-node-gpu") || isInstalled("@tensorflow/tfjs-node")) {
+  if (tensorflowBackendInstalled()) {
     backends.push({
       id: "tensorflow",
       init: async () => describeBackend(await initBackend({ backend: "tensorflow" })),

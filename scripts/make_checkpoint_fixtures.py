@@ -27,8 +27,8 @@ What it writes (all weights random, seeded):
       Inputs and expected outputs as raw little-endian float32 with their shapes.
 
 Reference semantics. The ResNet reference follows torchvision's Bottleneck (stride on the 3x3
-conv) but pads the way TensorFlow does: strided convs pad (k-1)//2 before and the rest after,
-then run VALID; the 3x3/2 max pool pads SAME with -inf (0 before and 1 after at even sizes).
+conv) but pads the way TensorFlow does. Strided convs pad (k-1)//2 before and the rest after,
+then run VALID. The 3x3/2 max pool pads SAME with -inf (0 before and 1 after at even sizes).
 torchvision pads symmetrically, which differs at even input sizes, so the explicitly padded
 variant is used and inputs of both parities (64 and 57 px) are checked. References run in
 float64 from the float32 weights that the files store.

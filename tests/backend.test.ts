@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 
-import { describeBackend, initBackend, resolveBackendRequest, type BackendInfo } from "../lib/backend";
+import { describeBackend, initBackend, resolveBackendRequest, tensorflowBackendInstalled, type BackendInfo } from "../lib/backend";
 import { MIN_XNNPACK_MULTIPLY_ADDS } from "../lib/backend/kernels/matmul";
 import { assertMatchesCpu, runOp, assertClose, normalData, type OpCase } from "./backend/cpu-reference";
 import { Random } from "../lib/random";
@@ -15,18 +15,10 @@ const TOLERANCE = 1e-5;
 
 let info: BackendInfo;
 
-function isInstalled(packageName: string): boolean {
-  try {
-    require.resolve(packageName);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 before(async () => {
   // Checked first, because a request that differs from the initialized backend throws anyway.
-  if (!isInstalled("@tensorflow/tfjs-node") && !isInstalled("@tensorflow/tfjs-node-gpu")) {
+  if (!tensorflowBackendInstalled()) {
     await assert.rejects(initBackend({ backend: "tensorflow" }), /needs @tensorflow\/tfjs-node-gpu or @tensorflow\/tfjs-node/);
   }
   info = await initBackend({ backend: "wasm", threads: THREADS });

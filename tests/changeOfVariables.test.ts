@@ -14,7 +14,7 @@ import { Random } from "../lib/random";
 
 // With x = u^2 the integrand p(u^2) 2u is smooth and bounded on [0, inf). Integration starts at
 // u = 1e-9 because derivedDensity is 0 on the boundary x = 0 of the support, and that strip
-// holds mass below 1e-9. The tail beyond u = 12 has mass erfc(12 / sqrt 2) < 1e-32.
+// contains mass below 1e-9. The tail beyond u = 12 has mass erfc(12 / sqrt 2) < 1e-32.
 const U_MIN = 1e-9;
 const U_MAX = 12;
 

@@ -39,7 +39,8 @@ test("renderSvg draws the title", async () => {
 test("renderPng scales and decodes", async () => {
   const small = PNG.sync.read(Buffer.from(await renderPng(lineSpec, 1)));
   const large = PNG.sync.read(Buffer.from(await renderPng(lineSpec, 2)));
-  assert.ok(small.width > 100 && small.height > 100, `unexpected size ${small.width}x${small.height}`);
+  assert.ok(small.width > 100, `unexpected width ${small.width}`);
+  assert.ok(small.height > 100, `unexpected height ${small.height}`);
   assert.ok(Math.abs(large.width - 2 * small.width) <= 1);
   assert.ok(Math.abs(large.height - 2 * small.height) <= 1);
   assert.ok(darkPixels(small) > 100, "the PNG is nearly blank");
@@ -135,7 +136,8 @@ test("imageGrid draws labels", () => {
   const images = new Float32Array(4 * 25).fill(0.2);
   const png = PNG.sync.read(Buffer.from(imageGrid(images, options)));
   const layout = gridLayout(options);
-  assert.ok(layout.left > 0 && layout.top > 0);
+  assert.ok(layout.left > 0);
+  assert.ok(layout.top > 0);
   assert.equal(png.width, layout.width);
   assert.equal(png.height, layout.height);
   let labelInk = 0;

@@ -44,6 +44,18 @@ export interface BackendInfo {
 /** Backend packages with libtensorflow, tried in this order; never listed as dependencies. */
 const TENSORFLOW_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
 
+/** Tells whether tfjs-node or tfjs-node-gpu is installed (it may still fail to load). */
+export function tensorflowBackendInstalled(): boolean {
+  return TENSORFLOW_PACKAGES.some((packageName) => {
+    try {
+      require.resolve(packageName);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** The request after options and environment are read; `backend` undefined means "auto". */
 export interface ResolvedRequest {
   backend: BackendRequest | undefined;

@@ -91,7 +91,7 @@ function findFile(source: DatasetSource, name: string): { remote: RemoteFile; fi
  * table entry, fetching it from a mirror or a download URL when it is missing. Returns one
  * status per name, in order.
  *
- * Throws DataFileError when a cached file is corrupt (the message asks to delete it) or when no
+ * Throws DataFileError when a cached file is corrupt (the message says to delete it) or when no
  * source supplied a file that passed its check (the message lists every source tried).
  */
 export async function ensureDataFiles(

@@ -73,8 +73,8 @@ const pendingSends = new Map<string, () => void>();
 /**
  * Calls `attempt` until the kernel's socket accepts it, retrying later (never blocking) while
  * the socket is busy. Calls for the same `key` replace one another, so a burst of progress
- * updates sends only the newest. Any other error, or a socket still busy after about 10 s of
- * retries, is rethrown from the retry timer.
+ * updates sends only the newest. Any other error, or a socket still busy after 2,000 attempts
+ * 5 ms apart (at least 10 s), is rethrown from the retry timer.
  */
 export function sendWhenReady(attempt: () => void, key?: string): void {
   if (key !== undefined && pendingSends.has(key)) {
@@ -150,12 +150,12 @@ export function html(markup: string, plain?: string): void {
 export class DisplayHandle {
   /** The Jupyter display_id shared by the first output and its updates. */
   readonly id: string = randomBytes(8).toString("hex");
-  private shown = false;
+  private displayed = false;
 
   /** Shows `bundle` in place of this handle's previous output (or as its first output). */
   update(bundle: MimeBundle): void {
-    send(bundle, this.id, this.shown);
-    this.shown = true;
+    send(bundle, this.id, this.displayed);
+    this.displayed = true;
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * Live progress for long loops such as training. In a notebook the cell shows one line that is
  * updated in place. Each update is also written as a plain line to file descriptor 2 of the
- * kernel process, which tslab does not capture, so it appears in the terminal of the process
- * that started the kernel (the headless runner's log, or the Jupyter server's console).
+ * kernel process, which tslab does not capture. So it appears in the terminal of the process
+ * that started the kernel: the headless runner's log, or the Jupyter server's console.
  * Outside the kernel the lines go to stderr.
  */
 import * as fs from "fs";

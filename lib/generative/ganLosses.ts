@@ -4,9 +4,9 @@
  * with gradient penalty (WGAN-GP, Gulrajani et al. 2017, arXiv 1704.00028).
  *
  * The gradient penalty differentiates a gradient. In tfjs 4.22 that works for conv2d,
- * conv2dTranspose, dense layers, relu and arithmetic, but not for ops whose gradient reuses
- * their saved output (sigmoid, tanh, exp, ...), whose second-order gradient is silently
- * missing, nor for tf.leakyRelu, which throws because Greater has no gradient. Critics used
+ * conv2dTranspose, dense layers, relu and arithmetic. It fails for ops whose gradient reuses
+ * their saved output (sigmoid, tanh, exp, ...), because their second-order gradient is
+ * silently missing. It also fails for tf.leakyRelu, which throws because Greater has no gradient. Critics used
  * with the penalty must therefore stick to the ops in ganNetworks.ts (LeakyReLU written with
  * relu) and must not use batch normalisation.
  */

@@ -19,7 +19,9 @@ export function simpson(f: (x: number) => number, a: number, b: number, interval
     if (!Number.isFinite(value)) {
       throw new Error(`simpson: integrand is ${value} at x = ${a + i * h}; transform the singularity away.`);
     }
-    const weight = i === 0 || i === n ? 1 : i % 2 === 1 ? 4 : 2;
+    let weight = 2;
+    if (i === 0 || i === n) weight = 1;
+    else if (i % 2 === 1) weight = 4;
     sum += weight * value;
   }
   return (sum * h) / 3;

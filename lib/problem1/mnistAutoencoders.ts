@@ -57,12 +57,12 @@ export async function loadMnistSplits(): Promise<MnistSplits> {
   };
 }
 
-/** Mean-centred PCA with `components` directions, fitted on the training images. */
+/** Fits a mean-centred PCA with `components` directions on the training images. */
 export function fitMnistPca(splits: MnistSplits, components: number): PcaModel {
   return fitPca(splits.train, components, { center: true });
 }
 
-/** PCA reconstructions mean + V^T V (x - mean) of the given dataset rows, [rows, dim] row-major. */
+/** Computes the PCA reconstructions mean + V^T V (x - mean) of the given dataset rows, [rows, dim] row-major. */
 export function pcaReconstruct(pca: PcaModel, dataset: DenseDataset, rows: number[]): Float32Array {
   const subset = datasetRows(dataset, rows);
   const codes = pcaEncode(pca, { values: subset, count: rows.length, dim: dataset.dim });
@@ -77,13 +77,13 @@ export function pcaReconstruct(pca: PcaModel, dataset: DenseDataset, rows: numbe
   return output;
 }
 
-/** Autoencoder reconstructions of the given dataset rows, [rows, dim] row-major. */
+/** Computes the autoencoder reconstructions of the given dataset rows, [rows, dim] row-major. */
 export function autoencoderReconstruct(model: Autoencoder, dataset: DenseDataset, rows: number[]): Float32Array {
   const subset = datasetRows(dataset, rows);
   return tf.tidy(() => model.reconstruct(tf.tensor2d(subset, [rows.length, dataset.dim])).dataSync() as Float32Array);
 }
 
-/** Pixel intensities in [0, 1] of the given dataset rows, [rows, dim] row-major. */
+/** Copies the pixel intensities in [0, 1] of the given dataset rows, [rows, dim] row-major. */
 export function datasetRows(dataset: DenseDataset, rows: number[]): Float32Array {
   const scale = dataset.scale ?? 1;
   const output = new Float32Array(rows.length * dataset.dim);
@@ -104,15 +104,15 @@ export function concatImages(blocks: Float32Array[]): Float32Array {
   return output;
 }
 
-/** Row indices of the first `perClass` examples of each label 0..classes-1, grouped by class. */
+/** Lists the row indices of the first `perClass` examples of each label 0..classes-1, grouped by class. */
 export function firstPerClass(labels: Uint8Array, perClass: number, classes = 10): number[] {
-  const taken = new Array<number>(classes).fill(0);
+  const countPerClass = new Array<number>(classes).fill(0);
   const byClass: number[][] = Array.from({ length: classes }, () => []);
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i];
-    if (taken[label] < perClass) {
+    if (countPerClass[label] < perClass) {
       byClass[label].push(i);
-      taken[label]++;
+      countPerClass[label]++;
     }
   }
   return byClass.flat();
@@ -144,7 +144,7 @@ export async function trainMnistAutoencoder(
   return result;
 }
 
-/** Codes of every row of `dataset` under a 2-D (or any) autoencoder or PCA, [count, dim] row-major. */
+/** Encodes every row of `dataset` with an autoencoder or a PCA, [count, dim] row-major. */
 export function codesOf(encoder: Autoencoder | PcaModel, dataset: DenseDataset): Float32Array {
   return "basis" in encoder ? pcaEncode(encoder, dataset) : encodeDataset(encoder, dataset);
 }

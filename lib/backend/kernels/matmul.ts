@@ -112,9 +112,9 @@ function productShape(
 }
 
 /**
- * Checks whether the XNNPACK route applies: float32, non-empty, large enough per XNNPACK call,
- * and batch dimensions that are either equal to the output's or absent (size 1), so slice i of
- * the flattened batch pairs with slice i (or 0) of each operand.
+ * Checks whether the XNNPACK route applies: float32, non-empty, and large enough per XNNPACK
+ * call. Each batch dimension must equal the output's or be absent (size 1). Then slice i of the
+ * flattened batch pairs with slice i (or 0) of each operand.
  */
 function worthXnnpack(a: tf.TensorInfo, b: tf.TensorInfo, shape: ProductShape): boolean {
   const batch = sizeOf(shape.batchShape);
@@ -126,17 +126,21 @@ function worthXnnpack(a: tf.TensorInfo, b: tf.TensorInfo, shape: ProductShape): 
   return (shape.batchA === batch || shape.batchA === 1) && (shape.batchB === batch || shape.batchB === 1);
 }
 
+/** Reads the operands, transpose flags and product shape of a (fused) matMul kernel call. */
+function readProduct(args: WasmKernelArgs) {
+  const a = kernelInput(args.inputs, "a");
+  const b = kernelInput(args.inputs, "b");
+  const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+  return { a, b, transposeA, transposeB, backend: args.backend, shape: productShape(a, b, transposeA, transposeB) };
+}
+
 /**
  * Replacement for the stock BatchMatMul kernel function `stock`, which it still calls for
  * products that are already on XNNPACK, tiny, non-float32 or invalid (for its error message).
  */
 export function makeBatchMatMul(stock: WasmKernelFunc): WasmKernelFunc {
   return (args: WasmKernelArgs): tf.TensorInfo => {
-    const a = kernelInput(args.inputs, "a");
-    const b = kernelInput(args.inputs, "b");
-    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
-    const backend = args.backend;
-    const shape = productShape(a, b, transposeA, transposeB);
+    const { a, b, transposeA, transposeB, backend, shape } = readProduct(args);
     if (shape === undefined || !worthXnnpack(a, b, shape)) return stock(args);
     const alreadyFast = !transposeA && !transposeB && shape.batchA === 1 && shape.batchB === 1;
     if (alreadyFast) return stock(args);
@@ -225,11 +229,7 @@ function unfusedMatMul(args: WasmKernelArgs): tf.TensorInfo {
  */
 export function makeFusedMatMul(stock: WasmKernelFunc): WasmKernelFunc {
   return (args: WasmKernelArgs): tf.TensorInfo => {
-    const a = kernelInput(args.inputs, "a");
-    const b = kernelInput(args.inputs, "b");
-    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
-    const backend = args.backend;
-    const shape = productShape(a, b, transposeA, transposeB);
+    const { a, b, transposeA, transposeB, backend, shape } = readProduct(args);
     if (shape === undefined || a.dtype !== "float32" || b.dtype !== "float32") return stock(args);
     if (shape.batchA !== 1 || shape.batchB !== 1) return unfusedMatMul(args);
     if (!transposeA && !transposeB) return stock(args);
