@@ -13,3 +13,5 @@ export { parseCifar100Records, CIFAR100_RECORD_BYTES } from "./cifar";
 export { TarReader } from "./tar";
 export type { TarEntry, TarEntrySink } from "./tar";
 export * from "./types";
+export { firstRows } from "./subset";
+export type { DatasetPrefix } from "./subset";

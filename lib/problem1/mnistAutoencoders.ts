@@ -4,7 +4,7 @@
  */
 import { createProgress } from "../display/progress";
 import { loadMnist, MNIST } from "../data/index";
-import type { ImageDataset } from "../data/index";
+import { firstRows } from "../data/subset";
 import { encodeDataset } from "../eval/reconstruction";
 import { fitPca, pcaEncode, PcaModel } from "../eval/pca";
 import type { Autoencoder } from "../models/autoencoder";
@@ -27,12 +27,6 @@ export interface MnistSplits {
   datasetId: string;
   /** True when the smoke profile cut the splits down. */
   subset: boolean;
-}
-
-function firstRows(dataset: ImageDataset, count: number): { images: Uint8Array; labels: Uint8Array; count: number } {
-  const rows = Math.min(count, dataset.count);
-  const pixels = dataset.height * dataset.width * dataset.channels;
-  return { images: dataset.images.subarray(0, rows * pixels), labels: dataset.labels.subarray(0, rows), count: rows };
 }
 
 /**
