@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the notebooks and tests need on Debian or Ubuntu: Jupyter's headless runner
-# and classic Notebook UI, the fonts charts are drawn with, Fashion-MNIST, and the npm packages
-# from the lock file. Then fetches (or verifies) the datasets into data/.
+# and classic Notebook UI, the fonts charts are drawn with, Fashion-MNIST, OpenBLAS with its
+# headers and a C toolchain, and the npm packages from the lock file. Then builds the optional
+# native OpenBLAS matMul addon (skipped with a message when it cannot be built) and fetches
+# (or verifies) the datasets into data/.
 # Elsewhere, create the conda environment in environment.yml first and run this script inside it:
 # it skips the system packages when apt-get is missing.
 set -euo pipefail
@@ -9,7 +11,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
-packages=(jupyter-nbconvert python3-nbclient jupyter-notebook fonts-dejavu-core dataset-fashion-mnist)
+packages=(jupyter-nbconvert python3-nbclient jupyter-notebook fonts-dejavu-core dataset-fashion-mnist libopenblas-dev g++ make)
 if command -v apt-get >/dev/null 2>&1; then
   sudo_cmd=()
   if [ "$(id -u)" -ne 0 ]; then
@@ -29,6 +31,9 @@ fi
 
 echo "Installing npm packages (npm ci)"
 npm ci --no-audit --no-fund
+
+echo "Building the native OpenBLAS addon (npm run native)"
+npm run --silent native
 
 echo "Fetching and verifying datasets into ${HW5_DATA_DIR:-data/}"
 npm run --silent data

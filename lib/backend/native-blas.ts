@@ -1,0 +1,98 @@
+/**
+ * Optional native OpenBLAS GEMM for the wasm backend's matMul kernels.
+ *
+ * The addon in native/blas (built by `npm run native` from the Debian package libopenblas-dev)
+ * runs cblas_sgemm on Float32Arrays, including views on the wasm heap. This module loads it
+ * once, if it was built. Set HW5_NATIVE_BLAS=0 to run without it. When it is disabled, not
+ * built or fails to load, the kernels keep their wasm paths and `nativeBlasStatus()` returns
+ * the reason.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { repoRoot } from "../paths";
+
+/** Path of the built addon (node-gyp's Release output in native/blas). */
+export const NATIVE_BLAS_ADDON = path.join(repoRoot, "native", "blas", "build", "Release", "openblas_sgemm.node");
+
+/** The functions that native/blas/sgemm.c exports. */
+export interface NativeBlas {
+  /**
+   * Computes c = alpha * op(a) @ op(b) + beta * c on row-major float32 matrices, where op(a)
+   * is m x k and op(b) is k x n (op transposes when its flag is set). Offsets and leading
+   * dimensions (row strides) count elements of the arrays. With beta = 0, c is only written.
+   * @throws TypeError for a wrong argument type, RangeError for a size, offset or leading
+   * dimension that reaches outside its array, or for c overlapping a or b.
+   */
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    aOffset: number,
+    lda: number,
+    b: Float32Array,
+    bOffset: number,
+    ldb: number,
+    beta: number,
+    c: Float32Array,
+    cOffset: number,
+    ldc: number,
+  ): void;
+  /** Sets the OpenBLAS thread count (1..1024) and returns the count in effect. */
+  setThreads(threads: number): number;
+  /** Returns the OpenBLAS thread count. */
+  getThreads(): number;
+  /** OpenBLAS build configuration and the CPU kernel set it selected, such as "Cooperlake". */
+  config(): { config: string; corename: string };
+}
+
+/** Whether the addon is in use, and the reason when it is not. */
+export type NativeBlasStatus =
+  | { available: true; addon: NativeBlas; corename: string }
+  | { available: false; reason: string };
+
+let status: NativeBlasStatus | undefined;
+
+/**
+ * Reads HW5_NATIVE_BLAS from `env`: "0" disables the addon, "1" or unset allows it.
+ * @throws for any other value.
+ */
+export function nativeBlasAllowed(env: NodeJS.ProcessEnv): boolean {
+  const value = env.HW5_NATIVE_BLAS?.trim();
+  if (value === undefined || value === "" || value === "1") return true;
+  if (value === "0") return false;
+  throw new Error(`Invalid HW5_NATIVE_BLAS="${env.HW5_NATIVE_BLAS}": use 0 (off) or 1 (on when built).`);
+}
+
+function loadStatus(): NativeBlasStatus {
+  if (!nativeBlasAllowed(process.env)) return { available: false, reason: "disabled by HW5_NATIVE_BLAS=0" };
+  if (!fs.existsSync(NATIVE_BLAS_ADDON)) {
+    return { available: false, reason: "addon not built, npm run native builds it" };
+  }
+  try {
+    const addon = require(NATIVE_BLAS_ADDON) as NativeBlas;
+    return { available: true, addon, corename: addon.config().corename };
+  } catch (error) {
+    const firstLine = String(error).split("\n")[0];
+    return { available: false, reason: `addon failed to load, rebuild it with npm run native: ${firstLine}` };
+  }
+}
+
+/**
+ * Loads the addon on the first call and returns whether it is available, with the addon or
+ * the reason it is not. Later calls return the same result.
+ * @throws if HW5_NATIVE_BLAS is set to something other than 0 or 1.
+ */
+export function nativeBlasStatus(): NativeBlasStatus {
+  status ??= loadStatus();
+  return status;
+}
+
+/** Returns the addon, or undefined when it is disabled, not built or failed to load. */
+export function nativeBlas(): NativeBlas | undefined {
+  const current = nativeBlasStatus();
+  return current.available ? current.addon : undefined;
+}
