@@ -42,7 +42,9 @@ test("initBackend is idempotent and rejects a switch", async () => {
 
 test("describeBackend names build, threads and fixes", () => {
   const line = describeBackend(info);
-  assert.equal(line, `backend wasm (SIMD, 2 threads, ${info.kernelFixes.length} kernel fixes), tfjs ${tf.version.tfjs}`);
+  assert.ok(info.nativeBlas !== undefined, "wasm info states whether native sgemm is used");
+  const nativeBlas = info.nativeBlas.enabled ? "native OpenBLAS sgemm" : `native OpenBLAS sgemm off: ${info.nativeBlas.reason}`;
+  assert.equal(line, `backend wasm (SIMD, 2 threads, ${info.kernelFixes.length} kernel fixes, ${nativeBlas}), tfjs ${tf.version.tfjs}`);
   const cpu = describeBackend({ name: "cpu", threads: 1, kernelFixes: [], tfjsVersion: "4.22.0" });
   assert.equal(cpu, "backend cpu (pure JavaScript), tfjs 4.22.0");
 });

@@ -11,6 +11,7 @@ import * as os from "os";
 import * as tf from "@tensorflow/tfjs";
 import type * as tfwasm from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmKernelFixes } from "./kernels/index";
+import { nativeBlasStatus } from "./native-blas";
 import { createThreadedWasmBackend, MAX_WASM_THREADS, withoutGlueProcessListeners } from "./wasm-threaded";
 
 export { MAX_WASM_THREADS };
@@ -39,6 +40,11 @@ export interface BackendInfo {
   kernelFixes: string[];
   /** Version of @tensorflow/tfjs. */
   tfjsVersion: string;
+  /**
+   * wasm only: whether the matMul kernels use the native OpenBLAS sgemm addon, with its
+   * thread count, or the reason they do not.
+   */
+  nativeBlas?: { enabled: true; threads: number } | { enabled: false; reason: string };
 }
 
 /** Backend packages with libtensorflow, tried in this order; never listed as dependencies. */
@@ -134,8 +140,19 @@ async function tryTensorflow(): Promise<BackendInfo | undefined> {
 }
 
 /**
+ * Gives the native OpenBLAS sgemm, when its addon loads, as many threads as the wasm backend
+ * has, and reports its state.
+ */
+function configureNativeBlas(threads: number): NonNullable<BackendInfo["nativeBlas"]> {
+  const status = nativeBlasStatus();
+  if (!status.available) return { enabled: false, reason: status.reason };
+  return { enabled: true, threads: status.addon.setThreads(threads) };
+}
+
+/**
  * Selects the wasm backend with the kernel fixes: the threaded-SIMD build when SIMD is there
- * and `threads` > 1, else the stock single-threaded build.
+ * and `threads` > 1, else the stock single-threaded build. The matMul kernels use the native
+ * OpenBLAS sgemm when its addon loads (see native-blas.ts).
  */
 async function initWasm(threads: number): Promise<BackendInfo> {
   const wasm = require("@tensorflow/tfjs-backend-wasm") as typeof tfwasm;
@@ -159,7 +176,9 @@ async function initWasm(threads: number): Promise<BackendInfo> {
   }
   let name = "wasm";
   if (simd) name = threaded ? "wasm-simd-threaded" : "wasm-simd";
-  return { name, threads: wasm.getThreadsCount(), kernelFixes, tfjsVersion: tf.version.tfjs };
+  const wasmThreads = wasm.getThreadsCount();
+  const nativeBlas = configureNativeBlas(wasmThreads);
+  return { name, threads: wasmThreads, kernelFixes, tfjsVersion: tf.version.tfjs, nativeBlas };
 }
 
 async function initCpu(): Promise<BackendInfo> {
@@ -240,13 +259,19 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   return info;
 }
 
-/** Formats `info` as one line, such as "backend wasm (SIMD, 2 threads, 2 kernel fixes), tfjs 4.22.0". */
+/**
+ * Formats `info` as one line, such as "backend wasm (SIMD, 2 threads, 6 kernel fixes, native
+ * OpenBLAS sgemm), tfjs 4.22.0", or "native OpenBLAS sgemm off: <reason>" in its place.
+ */
 export function describeBackend(info: BackendInfo): string {
   const details: string[] = [];
   if (info.name.startsWith("wasm")) {
     details.push(info.name.includes("simd") ? "SIMD" : "no SIMD");
     details.push(`${info.threads} thread${info.threads === 1 ? "" : "s"}`);
     details.push(`${info.kernelFixes.length} kernel fixes`);
+    if (info.nativeBlas !== undefined) {
+      details.push(info.nativeBlas.enabled ? "native OpenBLAS sgemm" : `native OpenBLAS sgemm off: ${info.nativeBlas.reason}`);
+    }
   } else if (info.name.startsWith("tensorflow")) {
     details.push(info.name.endsWith("gpu") ? "libtensorflow, GPU" : "libtensorflow, CPU");
   } else {

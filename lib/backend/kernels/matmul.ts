@@ -1,5 +1,6 @@
 /**
- * BatchMatMul and _FusedMatMul for the wasm backend that reach XNNPACK in every layout.
+ * BatchMatMul and _FusedMatMul for the wasm backend that reach XNNPACK in every layout, or the
+ * native OpenBLAS sgemm when its addon is loaded (see matmul-native.ts).
  *
  * Stock tfjs-backend-wasm 4.22.0 runs a product on XNNPACK (about 43 GFLOP/s per thread on
  * AVX-512) only when neither operand is transposed and both batch sizes are 1. Any other case
@@ -21,6 +22,8 @@ import {
   type WasmKernelArgs,
   type WasmKernelFunc,
 } from "./wasm-kernel-utils";
+import { nativeBlas, type NativeBlas } from "../native-blas";
+import { fillRowsWithBias, isRowBias, nativeProduct, nativeApplies } from "./matmul-native";
 
 /**
  * Below this many multiply-adds per XNNPACK call the stock kernel is kept, because creating an
@@ -75,7 +78,7 @@ function xnnpackProduct(
 }
 
 /** Sizes of a batched product, read from the operands and transpose flags. */
-interface ProductShape {
+export interface ProductShape {
   m: number;
   k: number;
   n: number;
@@ -135,12 +138,31 @@ function readProduct(args: WasmKernelArgs) {
 }
 
 /**
- * Replacement for the stock BatchMatMul kernel function `stock`, which it still calls for
- * products that are already on XNNPACK, tiny, non-float32 or invalid (for its error message).
+ * Checks for a float32 product with an empty inner dimension (k = 0), which is all zeros. The
+ * stock kernel returns uninitialized memory for it.
+ */
+function isEmptySum(a: tf.TensorInfo, b: tf.TensorInfo, shape: ProductShape): boolean {
+  return shape.k === 0 && a.dtype === "float32" && b.dtype === "float32";
+}
+
+/**
+ * Replacement for the stock BatchMatMul kernel function `stock`. Float32 products go to the
+ * native sgemm when its addon is loaded. Otherwise an empty inner dimension gives zeros, and
+ * the stock kernel still runs products that are already on XNNPACK, tiny, non-float32 or
+ * invalid (for its error message).
  */
 export function makeBatchMatMul(stock: WasmKernelFunc): WasmKernelFunc {
   return (args: WasmKernelArgs): tf.TensorInfo => {
     const { a, b, transposeA, transposeB, backend, shape } = readProduct(args);
+    const blas = nativeBlas();
+    if (blas !== undefined && shape !== undefined && nativeApplies(a, b, shape)) {
+      const out = backend.makeOutput([...shape.batchShape, shape.m, shape.n], "float32");
+      nativeProduct(blas, backend, a, b, transposeA, transposeB, shape, out, 0);
+      return out;
+    }
+    if (shape !== undefined && isEmptySum(a, b, shape)) {
+      return runWasmKernel(tf.Fill, {}, { shape: [...shape.batchShape, shape.m, shape.n], value: 0, dtype: "float32" }, backend);
+    }
     if (shape === undefined || !worthXnnpack(a, b, shape)) return stock(args);
     const alreadyFast = !transposeA && !transposeB && shape.batchA === 1 && shape.batchB === 1;
     if (alreadyFast) return stock(args);
@@ -222,16 +244,46 @@ function unfusedMatMul(args: WasmKernelArgs): tf.TensorInfo {
 }
 
 /**
- * Replacement for the stock _FusedMatMul kernel function `stock`. An unbatched product with
- * a transposed operand is transposed explicitly, so the stock kernel takes its XNNPACK path
- * with bias and activation fused. A batched product runs unfused (see unfusedMatMul), because
- * the stock loop both is slow and broadcasts the bias wrongly.
+ * Computes a fused product on the native sgemm. A bias that is one row is copied into the
+ * output first, and sgemm adds the product to it. Any other bias goes through the Add kernel.
+ * The activation runs as a separate kernel.
+ */
+function nativeFusedMatMul(blas: NativeBlas, args: WasmKernelArgs, shape: ProductShape): tf.TensorInfo {
+  const { a, b, transposeA, transposeB, backend } = readProduct(args);
+  const bias = args.inputs.bias;
+  const outShape = [...shape.batchShape, shape.m, shape.n];
+  const product = backend.makeOutput(outShape, "float32");
+  const biasInProduct = bias !== undefined && isRowBias(bias, shape.n, outShape.length);
+  if (biasInProduct) fillRowsWithBias(backend, product, bias, shape.n);
+  nativeProduct(blas, backend, a, b, transposeA, transposeB, shape, product, biasInProduct ? 1 : 0);
+
+  let preActivation = product;
+  if (bias !== undefined && !biasInProduct) {
+    preActivation = runWasmKernel(tf.Add, { a: product, b: bias }, {}, backend);
+    disposeIntermediate(backend, product);
+  }
+  const out = applyActivation(backend, preActivation, args);
+  if (out !== preActivation) disposeIntermediate(backend, preActivation);
+  return out;
+}
+
+/**
+ * Replacement for the stock _FusedMatMul kernel function `stock`. Float32 products go to the
+ * native sgemm when its addon is loaded (see nativeFusedMatMul). Otherwise an unbatched
+ * product with a transposed operand is transposed explicitly, so the stock kernel takes its
+ * XNNPACK path with bias and activation fused. A batched product or one with an empty inner
+ * dimension runs unfused (see unfusedMatMul), because the stock loop both is slow and
+ * broadcasts the bias wrongly, and the stock kernel leaves an empty sum uninitialized.
  */
 export function makeFusedMatMul(stock: WasmKernelFunc): WasmKernelFunc {
   return (args: WasmKernelArgs): tf.TensorInfo => {
     const { a, b, transposeA, transposeB, backend, shape } = readProduct(args);
+    const blas = nativeBlas();
+    if (blas !== undefined && shape !== undefined && nativeApplies(a, b, shape)) {
+      return nativeFusedMatMul(blas, args, shape);
+    }
     if (shape === undefined || a.dtype !== "float32" || b.dtype !== "float32") return stock(args);
-    if (shape.batchA !== 1 || shape.batchB !== 1) return unfusedMatMul(args);
+    if (shape.batchA !== 1 || shape.batchB !== 1 || isEmptySum(a, b, shape)) return unfusedMatMul(args);
     if (!transposeA && !transposeB) return stock(args);
 
     const aRows = transposeA ? transposeLastTwo(backend, a) : a;

@@ -1,0 +1,341 @@
+/**
+ * The native OpenBLAS sgemm addon (native/blas) and the wasm matMul kernels that use it.
+ * When the addon is not built these tests skip, unless HW5_REQUIRE_NATIVE_BLAS=1 (as in CI),
+ * which makes them fail with the reason.
+ */
+import { before, test } from "node:test";
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+
+import { describeBackend, initBackend, type BackendInfo } from "../lib/backend/index";
+import { nativeBlasAllowed, nativeBlasStatus, type NativeBlas } from "../lib/backend/native-blas";
+import { Random } from "../lib/random";
+import { assertClose, assertMatchesCpu, normalData, type OpCase } from "./backend/cpu-reference";
+
+const status = nativeBlasStatus();
+const required = process.env.HW5_REQUIRE_NATIVE_BLAS === "1";
+const skip = status.available || required ? false : `native OpenBLAS addon unavailable: ${status.reason}`;
+
+// float32 products over up to ~200 terms, summed in another order than the reference.
+const TOLERANCE = 2e-5;
+
+/** The part of the WebAssembly API used here (the project compiles without DOM types). */
+declare const WebAssembly: {
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => { buffer: ArrayBufferLike };
+};
+
+/** Returns the addon, failing the test with the reason when it is unavailable. */
+function addon(): NativeBlas {
+  assert.ok(status.available, `The native OpenBLAS addon is required (HW5_REQUIRE_NATIVE_BLAS=1) but unavailable: ${
+    status.available ? "" : status.reason
+  }`);
+  return status.addon;
+}
+
+/**
+ * Creates a row-major operand of rows x cols with row stride ld from element offset. Its
+ * values are random, and NaN padding around them makes any read outside show in the result.
+ */
+function paddedMatrix(rows: number, cols: number, ld: number, offset: number, random: Random): Float32Array {
+  const data = new Float32Array(offset + rows * ld + 3).fill(Number.NaN);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) data[offset + i * ld + j] = random.normal();
+  }
+  return data;
+}
+
+/** c = alpha * op(a) @ op(b) + beta * c in float64 with a triple loop (the reference). */
+function referenceGemm(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float32Array,
+  aOffset: number,
+  lda: number,
+  b: Float32Array,
+  bOffset: number,
+  ldb: number,
+  beta: number,
+  c: Float32Array,
+  cOffset: number,
+  ldc: number,
+): Float32Array {
+  const result = c.slice();
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) {
+        const aValue = transA ? a[aOffset + p * lda + i] : a[aOffset + i * lda + p];
+        const bValue = transB ? b[bOffset + j * ldb + p] : b[bOffset + p * ldb + j];
+        sum += aValue * bValue;
+      }
+      const index = cOffset + i * ldc + j;
+      result[index] = alpha * sum + (beta === 0 ? 0 : beta * c[index]);
+    }
+  }
+  return result;
+}
+
+test("sgemm matches a triple loop for all transposes", { skip }, () => {
+  const blas = addon();
+  // [m, n, k, extra row stride, offset]
+  const sizes: [number, number, number, number, number][] = [
+    [1, 1, 1, 0, 0],
+    [7, 5, 3, 0, 0],
+    [3, 7, 5, 2, 5],
+    [33, 17, 65, 3, 1],
+    [64, 1, 129, 0, 7],
+    [1, 97, 31, 1, 2],
+  ];
+  let seed = 10;
+  for (const [m, n, k, extra, offset] of sizes) {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        const random = new Random(seed++);
+        const [aRows, aCols] = transA ? [k, m] : [m, k];
+        const [bRows, bCols] = transB ? [n, k] : [k, n];
+        const [lda, ldb, ldc] = [aCols + extra, bCols + extra, n + extra];
+        const a = paddedMatrix(aRows, aCols, lda, offset, random);
+        const b = paddedMatrix(bRows, bCols, ldb, offset + 1, random);
+        const c = paddedMatrix(m, n, ldc, offset + 2, random);
+        const [alpha, beta] = [0.75, -0.5];
+        const expected = referenceGemm(transA, transB, m, n, k, alpha, a, offset, lda, b, offset + 1, ldb, beta, c, offset + 2, ldc);
+        blas.sgemm(transA, transB, m, n, k, alpha, a, offset, lda, b, offset + 1, ldb, beta, c, offset + 2, ldc);
+        const label = `sgemm ${m}x${n}x${k} transA ${transA} transB ${transB} ld +${extra} offset ${offset}`;
+        // NaN padding between rows and after c must stay NaN: compare the written elements only.
+        for (let i = 0; i < c.length; i++) {
+          if (Number.isNaN(expected[i])) assert.ok(Number.isNaN(c[i]), `${label}: padding element ${i} was written`);
+        }
+        const written = (values: Float32Array) => values.filter((_, i) => !Number.isNaN(expected[i]));
+        assertClose(written(c), written(expected), TOLERANCE, label);
+      }
+    }
+  }
+});
+
+test("sgemm with k = 0 scales c by beta", { skip }, () => {
+  const blas = addon();
+  const empty = new Float32Array(0);
+  const c = new Float32Array([1, Number.NaN, 3, 4]);
+  blas.sgemm(false, false, 2, 2, 0, 1, empty, 0, 1, empty, 0, 2, 0, c, 0, 2);
+  assert.deepEqual([...c], [0, 0, 0, 0]);
+  const d = new Float32Array([1, 2, 3, 4]);
+  blas.sgemm(true, true, 2, 2, 0, 1, empty, 0, 2, empty, 0, 1, 2, d, 0, 2);
+  assert.deepEqual([...d], [2, 4, 6, 8]);
+});
+
+test("sgemm reads and writes shared wasm memory", { skip }, () => {
+  const blas = addon();
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true });
+  assert.ok(memory.buffer instanceof SharedArrayBuffer);
+  const heap = new Float32Array(memory.buffer);
+  heap.set([1, 2, 3, 4, 5, 6], 10); // a: 2 x 3
+  heap.set([7, 8, 9, 10, 11, 12], 20); // b: 3 x 2
+  blas.sgemm(false, false, 2, 2, 3, 1, heap, 10, 3, heap, 20, 2, 0, heap, 30, 2);
+  assert.deepEqual([...heap.subarray(30, 34)], [58, 64, 139, 154]);
+  // A view with a byte offset: element 0 of the view is element 40 of the heap.
+  const view = new Float32Array(memory.buffer, 40 * 4, 4);
+  blas.sgemm(false, false, 2, 2, 3, 1, heap, 10, 3, heap, 20, 2, 0, view, 0, 2);
+  assert.deepEqual([...heap.subarray(40, 44)], [58, 64, 139, 154]);
+});
+
+test("sgemm rejects bad arguments by name", { skip }, () => {
+  const blas = addon();
+  const a = new Float32Array(6);
+  const b = new Float32Array(6);
+  const c = new Float32Array(4);
+  const call = (overrides: Partial<Record<"transA" | "m" | "aOffset" | "lda" | "ldc" | "a" | "c", unknown>>) => () =>
+    (blas.sgemm as (...args: unknown[]) => void)(
+      overrides.transA ?? false, false, overrides.m ?? 2, 2, 3, 1,
+      overrides.a ?? a, overrides.aOffset ?? 0, overrides.lda ?? 3,
+      b, 0, 2, 0,
+      overrides.c ?? c, 0, overrides.ldc ?? 2,
+    );
+  call({})(); // the valid call the cases below change
+  assert.throws(call({ aOffset: 1 }), { name: "RangeError", message: /a needs elements \[1, 7\).*length is 6/ });
+  assert.throws(call({ lda: 2 }), { name: "RangeError", message: /lda = 2 is less than 3/ });
+  assert.throws(call({ ldc: 3 }), { name: "RangeError", message: /c needs elements \[0, 5\).*length is 4/ });
+  assert.throws(call({ m: 2.5 }), { name: "RangeError", message: /m = 2\.5 is invalid/ });
+  assert.throws(call({ m: -1 }), { name: "RangeError", message: /m = -1 is invalid/ });
+  assert.throws(call({ aOffset: Number.NaN }), { name: "RangeError", message: /aOffset = nan is invalid/i });
+  assert.throws(call({ transA: 1 }), { name: "TypeError", message: /transA must be a boolean/ });
+  assert.throws(call({ a: new Float64Array(6) }), { name: "TypeError", message: /a must be a Float32Array/ });
+  assert.throws(call({ c: [0, 0, 0, 0] }), { name: "TypeError", message: /c must be a Float32Array/ });
+  const shared = new Float32Array(16);
+  assert.throws(call({ a: shared, c: shared.subarray(4, 8) }), { name: "RangeError", message: /c overlaps a/ });
+  assert.throws(() => (blas.sgemm as (...args: unknown[]) => void)(false, false, 2), {
+    name: "TypeError",
+    message: /expects 16 arguments.*got 3/,
+  });
+  assert.throws(() => blas.setThreads(0), { name: "RangeError", message: /setThreads: 0 is invalid/ });
+});
+
+test("setThreads sets the OpenBLAS thread count", { skip }, () => {
+  const blas = addon();
+  const before = blas.getThreads();
+  try {
+    assert.equal(blas.setThreads(1), 1);
+    assert.equal(blas.getThreads(), 1);
+  } finally {
+    blas.setThreads(before);
+  }
+  assert.equal(blas.getThreads(), before);
+});
+
+test("HW5_NATIVE_BLAS accepts 0, 1 or unset", () => {
+  assert.equal(nativeBlasAllowed({}), true);
+  assert.equal(nativeBlasAllowed({ HW5_NATIVE_BLAS: "1" }), true);
+  assert.equal(nativeBlasAllowed({ HW5_NATIVE_BLAS: "0" }), false);
+  assert.throws(() => nativeBlasAllowed({ HW5_NATIVE_BLAS: "yes" }), /Invalid HW5_NATIVE_BLAS="yes"/);
+});
+
+let info: BackendInfo | undefined;
+/** Counts sgemm calls made by the kernels, through a wrapper around the addon's function. */
+let sgemmCalls = 0;
+
+before(async () => {
+  info = await initBackend({ backend: "wasm", threads: 2 });
+  if (!status.available) return;
+  const blas = status.addon;
+  const sgemm = blas.sgemm;
+  blas.sgemm = (...args: Parameters<NativeBlas["sgemm"]>) => {
+    sgemmCalls++;
+    sgemm(...args);
+  };
+});
+
+test("wasm backend reports native sgemm", { skip }, () => {
+  addon();
+  assert.deepEqual(info?.nativeBlas, { enabled: true, threads: 2 });
+  assert.match(describeBackend(info!), /^backend wasm \(SIMD, 2 threads, \d+ kernel fixes, native OpenBLAS sgemm\)/);
+});
+
+/** Asserts that `opCase` matches the cpu backend and that the wasm run called sgemm. */
+async function assertNativeMatchesCpu(opCase: OpCase, seed: number, withGrads = true): Promise<void> {
+  const callsBefore = sgemmCalls;
+  await assertMatchesCpu("wasm", opCase, { seed, relativeTolerance: TOLERANCE, withGrads });
+  assert.ok(sgemmCalls > callsBefore, `${opCase.label}: no sgemm call`);
+}
+
+test("matMul on sgemm matches cpu with gradients", { skip }, async () => {
+  addon();
+  let seed = 700;
+  for (const [m, k, n] of [[65, 130, 70], [256, 33, 17], [9, 200, 31]]) {
+    for (const transposeA of [false, true]) {
+      for (const transposeB of [false, true]) {
+        const opCase: OpCase = {
+          label: `matMul ${m}x${k}x${n} transposeA ${transposeA} transposeB ${transposeB}`,
+          shapes: [transposeA ? [k, m] : [m, k], transposeB ? [n, k] : [k, n]],
+          op: (a, b) => tf.matMul(a, b, transposeA, transposeB),
+        };
+        await assertNativeMatchesCpu(opCase, seed++);
+      }
+    }
+  }
+  const tiny: OpCase = { label: "matMul 2x3x2", shapes: [[2, 3], [3, 2]], op: (a, b) => tf.matMul(a, b) };
+  await assertNativeMatchesCpu(tiny, seed);
+});
+
+test("batched matMul on sgemm matches cpu", { skip }, async () => {
+  addon();
+  const cases: [string, number[], number[], boolean, boolean, boolean][] = [
+    // label, a shape, b shape, transposeA, transposeB, with gradients
+    ["batch 3", [3, 40, 50], [3, 50, 60], false, false, true],
+    ["batch 3, both transposed", [3, 50, 40], [3, 60, 50], true, true, true],
+    ["batch [2, 2], transposeA", [2, 2, 50, 40], [2, 2, 50, 60], true, false, true],
+    ["b unbatched (one merged call)", [3, 40, 50], [50, 60], false, false, false],
+    ["b unbatched, transposeA", [3, 50, 40], [50, 60], true, false, false],
+    ["a unbatched, transposeB", [40, 50], [3, 60, 50], false, true, false],
+  ];
+  for (const [index, [label, aShape, bShape, transposeA, transposeB, withGrads]] of cases.entries()) {
+    const opCase: OpCase = {
+      label: `batched matMul ${label}`,
+      shapes: [aShape, bShape],
+      op: (a, b) => tf.matMul(a, b, transposeA, transposeB),
+    };
+    await assertNativeMatchesCpu(opCase, 800 + index, withGrads);
+  }
+});
+
+test("fused matMul on sgemm matches cpu", { skip }, async () => {
+  addon();
+  const cases: [string, number[], number[], number[] | undefined, boolean, boolean, tf.fused.Activation][] = [
+    // label, a shape, b shape, bias shape, transposeA, transposeB, activation
+    ["bias [n], relu", [64, 100], [100, 80], [80], false, false, "relu"],
+    ["bias [n], relu, transposeA", [100, 64], [100, 80], [80], true, false, "relu"],
+    ["bias [1, n], sigmoid, transposeB", [64, 100], [80, 100], [1, 80], false, true, "sigmoid"],
+    ["bias [m, n] through Add, relu", [64, 100], [100, 80], [64, 80], false, false, "relu"],
+    ["bias [m, 1] through Add, linear, transposeA", [100, 64], [100, 80], [64, 1], true, false, "linear"],
+    ["no bias, elu, transposeB", [64, 100], [80, 100], undefined, false, true, "elu"],
+    ["batch 2, bias [n], relu", [2, 40, 50], [2, 50, 60], [60], false, false, "relu"],
+    ["batch 2, bias [n], relu, both transposed", [2, 50, 40], [2, 60, 50], [60], true, true, "relu"],
+  ];
+  for (const [index, [label, aShape, bShape, biasShape, transposeA, transposeB, activation]] of cases.entries()) {
+    const shapes = biasShape === undefined ? [aShape, bShape] : [aShape, bShape, biasShape];
+    const opCase: OpCase = {
+      label: `fused matMul ${label}`,
+      shapes,
+      op: (a, b, bias) => tf.fused.matMul({ a, b, bias, transposeA, transposeB, activation }),
+    };
+    await assertNativeMatchesCpu(opCase, 900 + index);
+  }
+  const prelu: OpCase = {
+    label: "fused matMul bias [n], prelu",
+    shapes: [[64, 100], [100, 80], [80], [80]],
+    op: (a, b, bias, alpha) => tf.fused.matMul({ a, b, bias, activation: "prelu", preluActivationWeights: alpha }),
+  };
+  await assertNativeMatchesCpu(prelu, 950);
+});
+
+test("matMul with k = 0 gives zeros", async () => {
+  // Runs on the native path when the addon is loaded, else on the wasm kernels.
+  const cases: OpCase[] = [
+    { label: "matMul k = 0", shapes: [[3, 0], [0, 4]], op: (a, b) => tf.matMul(a, b) },
+    { label: "batched matMul k = 0, transposeA", shapes: [[2, 0, 3], [2, 0, 4]], op: (a, b) => tf.matMul(a, b, true, false) },
+    {
+      label: "fused matMul k = 0, bias, relu",
+      shapes: [[3, 0], [0, 4], [4]],
+      op: (a, b, bias) => tf.fused.matMul({ a, b, bias, activation: "relu" }),
+    },
+  ];
+  for (const [index, opCase] of cases.entries()) {
+    await assertMatchesCpu("wasm", opCase, { seed: 980 + index, relativeTolerance: 0 });
+  }
+});
+
+test("matMul inputs survive the native path", { skip }, async () => {
+  addon();
+  await tf.setBackend("wasm");
+  const random = new Random(990);
+  const aData = normalData(70 * 80, random);
+  const bData = normalData(80 * 90, random);
+  tf.tidy(() => {
+    const a = tf.tensor2d(aData, [70, 80]);
+    const b = tf.tensor2d(bData, [80, 90]);
+    tf.matMul(a, b, false, false).dataSync();
+    tf.matMul(a, b.reshape([90, 80]), false, true).dataSync();
+    assert.deepEqual(a.dataSync(), aData);
+    assert.deepEqual(b.dataSync(), bData);
+  });
+});
+
+test("HW5_NATIVE_BLAS=0 turns the addon off", { skip }, () => {
+  addon();
+  const script = [
+    `const { describeBackend, initBackend } = require(${JSON.stringify(path.join(__dirname, "..", "lib", "backend", "index"))});`,
+    `initBackend({ backend: "wasm", threads: 2 }).then((info) => console.log(describeBackend(info)));`,
+  ].join("\n");
+  const child = spawnSync(process.execPath, ["--import", "tsx", "-e", script], {
+    cwd: path.join(__dirname, ".."),
+    env: { ...process.env, HW5_NATIVE_BLAS: "0" },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  assert.equal(child.status, 0, child.stderr);
+  assert.match(child.stdout, /native OpenBLAS sgemm off: disabled by HW5_NATIVE_BLAS=0\)/);
+});
