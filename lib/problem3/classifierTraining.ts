@@ -8,6 +8,7 @@ import { FashionClassifier } from "../generative/classifier";
 import { imageBatch } from "../generative/tensorUtils";
 import { CachedTrainingResult, SaveableModel, trainOrLoad } from "../train/cache";
 import { loadWeights, saveWeights } from "../train/layersWeights";
+import { setLearningRate } from "../train/optimizer";
 import { runSteps } from "../train/stepLoop";
 import type { FashionSplits } from "./fashionData";
 import type { ClassifierSettings } from "./settings";
@@ -35,7 +36,7 @@ export async function trainFashionClassifier(splits: FashionSplits, settings: Cl
   const title = `Fashion-MNIST classifier, ${settings.epochs} epoch${settings.epochs === 1 ? "" : "s"}`;
   const result = await trainOrLoad({
     name: "fashion-classifier",
-    key: { model: settings.model, epochs: settings.epochs, batchSize: settings.batchSize, trainCount: splits.train.count },
+    key: { model: settings.model, epochs: settings.epochs, batchSize: settings.batchSize, decay: settings.learningRateDecay, trainCount: splits.train.count },
     datasetId: splits.datasetId,
     create: () => new CachedClassifier(new FashionClassifier(settings.model)),
     train: ({ classifier }) =>
@@ -44,7 +45,9 @@ export async function trainFashionClassifier(splits: FashionSplits, settings: Cl
         batchSize: settings.batchSize,
         steps: settings.epochs * stepsPerEpoch,
         seed: classifier.config.seed,
-        step: (rows) => {
+        step: (rows, step) => {
+          const epoch = Math.floor((step - 1) / stepsPerEpoch);
+          setLearningRate(classifier.optimizer, classifier.config.learningRate * settings.learningRateDecay ** epoch);
           const images = imageBatch(splits.train.images, rows, "unit");
           const loss = classifier.trainStep(images, Array.from(rows, (row) => splits.train.labels[row]));
           images.dispose();

@@ -49,11 +49,13 @@ export function ganLossChart(title: string, history: EpochRecord[]): VegaLiteSpe
 
 /** Negative ELBO (nats per image) and its KL term per epoch, training (mean over the epoch) and test. */
 export function vaeCurveChart(history: EpochRecord[]): VegaLiteSpec {
+  // One record per epoch. Its fractional epoch falls just short of an integer, because the
+  // last partial batch is dropped, so it is rounded for the axis.
   const rows = history.flatMap((record) => [
-    { epoch: record.epoch, split: "train (epoch mean)", quantity: "negative ELBO", value: record.trainLoss },
-    { epoch: record.epoch, split: "test", quantity: "negative ELBO", value: record.metrics.testLoss },
-    { epoch: record.epoch, split: "train (epoch mean)", quantity: "KL(q(z|x) || p(z))", value: record.metrics.kl },
-    { epoch: record.epoch, split: "test", quantity: "KL(q(z|x) || p(z))", value: record.metrics.testKl },
+    { epoch: Math.round(record.epoch), split: "train (epoch mean)", quantity: "negative ELBO", value: record.trainLoss },
+    { epoch: Math.round(record.epoch), split: "test", quantity: "negative ELBO", value: record.metrics.testLoss },
+    { epoch: Math.round(record.epoch), split: "train (epoch mean)", quantity: "KL(q(z|x) || p(z))", value: record.metrics.kl },
+    { epoch: Math.round(record.epoch), split: "test", quantity: "KL(q(z|x) || p(z))", value: record.metrics.testKl },
   ]);
   const panel = (quantity: string) => ({
     title: `${quantity} (nats per image)`,

@@ -11,6 +11,8 @@ export interface ClassifierSettings {
   model: Partial<ClassifierConfig>;
   epochs: number;
   batchSize: number;
+  /** Factor applied to the learning rate after each epoch (1 keeps it constant). */
+  learningRateDecay: number;
 }
 
 export interface VaeSettings {
@@ -83,8 +85,9 @@ export function problem3Settings(profile: ProfileName = profileName()): Problem3
     profile,
     classifier: {
       model: { baseFilters: 32, featureDim: 128, dropout: 0.3, learningRate: 1e-3, seed: 3 },
-      epochs: byProfile({ smoke: 1, cpu: 3, full: 15 }, profile),
+      epochs: byProfile({ smoke: 1, cpu: 5, full: 15 }, profile),
       batchSize: 128,
+      learningRateDecay: byProfile({ smoke: 1, cpu: 0.5, full: 0.8 }, profile),
     },
     vae: {
       model: {
