@@ -1,5 +1,6 @@
 /**
- * The native OpenBLAS sgemm addon (native/blas) and the wasm matMul kernels that use it.
+ * The native OpenBLAS sgemm addon (native/blas) and the wasm matMul and conv2d gradient
+ * kernels that use it.
  * When the addon is not built these tests skip, unless HW5_REQUIRE_NATIVE_BLAS=1 (as in CI),
  * which makes them fail with the reason.
  */
@@ -8,8 +9,11 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 
 import { describeBackend, initBackend, type BackendInfo } from "../lib/backend/index";
+import { nativeConv2DBackpropFilter, nativeConv2DBackpropInput } from "../lib/backend/kernels/conv2d-native";
+import { sizeOf } from "../lib/backend/kernels/wasm-kernel-utils";
 import { nativeBlasAllowed, nativeBlasStatus, type NativeBlas } from "../lib/backend/native-blas";
 import { Random } from "../lib/random";
 import { assertClose, assertMatchesCpu, normalData, type OpCase } from "./backend/cpu-reference";
@@ -290,6 +294,55 @@ test("fused matMul on sgemm matches cpu", { skip }, async () => {
     op: (a, b, bias, alpha) => tf.fused.matMul({ a, b, bias, activation: "prelu", preluActivationWeights: alpha }),
   };
   await assertNativeMatchesCpu(prelu, 950);
+});
+
+test("conv2d gradients on sgemm match cpu", { skip }, async () => {
+  addon();
+  type Pad = "same" | "valid" | tf.backend_util.ExplicitPadding;
+  const cases: [number[], number[], number | [number, number], Pad][] = [
+    // x shape, filter shape, strides, padding
+    [[2, 9, 9, 3], [3, 3, 3, 4], 1, "same"],
+    [[2, 9, 9, 3], [5, 5, 3, 4], 2, "same"],
+    [[3, 8, 8, 4], [4, 4, 4, 2], 2, "valid"],
+    [[2, 11, 10, 3], [4, 4, 3, 2], 3, "same"],
+    [[1, 7, 9, 2], [2, 3, 2, 3], [2, 1], "valid"],
+    [[2, 8, 7, 3], [3, 3, 3, 4], 2, [[0, 0], [1, 2], [0, 1], [0, 0]]],
+    [[2, 4, 4, 3], [5, 5, 3, 2], 1, "same"], // filter wider than the input
+    [[2, 6, 6, 32], [3, 3, 32, 8], 1, "same"], // channel runs long enough for subarray copies
+  ];
+  for (const [index, [xShape, filterShape, strides, pad]] of cases.entries()) {
+    const opCase: OpCase = {
+      label: `conv2d x ${JSON.stringify(xShape)} filter ${JSON.stringify(filterShape)} stride ${JSON.stringify(strides)} pad ${JSON.stringify(pad)}`,
+      shapes: [xShape, filterShape],
+      op: (x, filter) => tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, strides, pad),
+    };
+    await assertNativeMatchesCpu(opCase, 1000 + index);
+  }
+});
+
+test("conv2d gradients agree across batch chunks", { skip }, async () => {
+  const blas = addon();
+  await tf.setBackend("wasm");
+  const backend = tf.backend() as BackendWasm;
+  const random = new Random(1100);
+  const [xShape, filterShape]: [number, number, number, number][] = [[5, 7, 6, 3], [3, 3, 3, 4]];
+  const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, 2, 1, "same");
+  const dyShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+  tf.tidy(() => {
+    const x = tf.tensor(normalData(sizeOf(xShape), random), xShape);
+    const filter = tf.tensor(normalData(sizeOf(filterShape), random), filterShape);
+    const dy = tf.tensor(normalData(sizeOf(dyShape), random), dyShape);
+    const asTensor = (info: tf.TensorInfo) => tf.engine().makeTensorFromTensorInfo(info);
+    // One batch element's patch matrix has 4 * 3 * 27 = 324 floats: 700 makes chunks of 2, 2, 1.
+    for (const maxPatchFloats of [700, 1]) {
+      const chunked = asTensor(nativeConv2DBackpropFilter(blas, backend, x, dy, info, maxPatchFloats));
+      const whole = asTensor(nativeConv2DBackpropFilter(blas, backend, x, dy, info));
+      assertClose(chunked.dataSync() as Float32Array, whole.dataSync() as Float32Array, 1e-6, `filter gradient, chunks of ${maxPatchFloats} floats`);
+      const chunkedInput = asTensor(nativeConv2DBackpropInput(blas, backend, dy, filter, info, maxPatchFloats));
+      const wholeInput = asTensor(nativeConv2DBackpropInput(blas, backend, dy, filter, info));
+      assertClose(chunkedInput.dataSync() as Float32Array, wholeInput.dataSync() as Float32Array, 0, `input gradient, chunks of ${maxPatchFloats} floats`);
+    }
+  });
 });
 
 test("matMul with k = 0 gives zeros", async () => {

@@ -1,5 +1,6 @@
 /**
- * Conv2D gradients for the wasm backend, both expressed as one XNNPACK Conv2D.
+ * Conv2D gradients for the wasm backend, both expressed as one XNNPACK Conv2D, or on the
+ * native OpenBLAS sgemm when its addon is loaded (see conv2d-native.ts).
  *
  * Stock tfjs-backend-wasm 4.22.0 registers no Conv2DBackpropFilter (so no convolution can be
  * trained on wasm), and its Conv2DBackpropInput (also the forward pass of conv2dTranspose)
@@ -10,6 +11,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { disposeIntermediate, kernelInput, runWasmKernel, type WasmKernelArgs, type WasmKernelFunc } from "./wasm-kernel-utils";
+import { nativeBlas } from "../native-blas";
+import { nativeConv2DBackpropFilter, nativeConv2DBackpropInput } from "./conv2d-native";
 
 interface BackpropAttrs {
   strides: number | [number, number];
@@ -75,6 +78,10 @@ export function makeConv2DBackpropFilter(stock: WasmKernelFunc | undefined): Was
     const x = kernelInput(args.inputs, "x");
     const dy = kernelInput(args.inputs, "dy");
     const info = forwardInfo(x.shape, attrs.filterShape, attrs);
+    const blas = nativeBlas();
+    if (blas !== undefined && x.dtype === "float32" && dy.dtype === "float32") {
+      return nativeConv2DBackpropFilter(blas, backend, x, dy, info);
+    }
     const [filterHeight, filterWidth, inChannels, outChannels] = attrs.filterShape;
     const [strideHeight, strideWidth] = pair(attrs.strides);
     const { top, left } = info.padInfo;
@@ -145,11 +152,16 @@ export function makeConv2DBackpropInput(stock: WasmKernelFunc): WasmKernelFunc {
   return (args: WasmKernelArgs): tf.TensorInfo => {
     const attrs = args.attrs as unknown as BackpropAttrs & { inputShape: number[] };
     const [strideHeight, strideWidth] = pair(attrs.strides);
-    // DepthToSpace has one block size for both axes.
-    if (attrs.dataFormat !== "NHWC" || strideHeight !== strideWidth) return stock(args);
     const backend = args.backend;
     const dy = kernelInput(args.inputs, "dy");
     const filter = kernelInput(args.inputs, "filter");
+    const blas = nativeBlas();
+    const nativeApplies = blas !== undefined && dy.dtype === "float32" && filter.dtype === "float32";
+    if (attrs.dataFormat === "NHWC" && nativeApplies) {
+      return nativeConv2DBackpropInput(blas, backend, dy, filter, forwardInfo(attrs.inputShape, filter.shape, attrs));
+    }
+    // DepthToSpace has one block size for both axes.
+    if (attrs.dataFormat !== "NHWC" || strideHeight !== strideWidth) return stock(args);
     const info = forwardInfo(attrs.inputShape, filter.shape, attrs);
     const [batch, inHeight, inWidth, inChannels] = attrs.inputShape;
     const { top, left } = info.padInfo;

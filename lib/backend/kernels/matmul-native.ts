@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { NativeBlas } from "../native-blas";
 import type { ProductShape } from "./matmul";
+import { heapFloats, heapIndex } from "./native-heap";
 import { sizeOf } from "./wasm-kernel-utils";
 
 /**
@@ -30,21 +31,6 @@ export function nativeApplies(a: tf.TensorInfo, b: tf.TensorInfo, shape: Product
  */
 function mergesBatches(transposeA: boolean, shape: ProductShape): boolean {
   return shape.batchB === 1 && !transposeA;
-}
-
-/** Returns the wasm heap as float32. Call it after any allocation, which may grow (replace) the heap. */
-function heapFloats(backend: BackendWasm): Float32Array {
-  return (backend.wasm as unknown as { HEAPF32: Float32Array }).HEAPF32;
-}
-
-/** Index of a float32 tensor's first element in heapFloats(backend). */
-function heapIndex(backend: BackendWasm, tensor: tf.TensorInfo): number {
-  const data = backend.dataIdMap.get(tensor.dataId);
-  if (data === undefined || data.dtype !== "float32") {
-    throw new Error(`Expected a float32 tensor on the wasm backend, got ${data?.dtype ?? "an unknown tensor"}.`);
-  }
-  // malloc aligns to at least 8 bytes, so the byte offset is a whole number of floats.
-  return data.memoryOffset / Float32Array.BYTES_PER_ELEMENT;
 }
 
 /**

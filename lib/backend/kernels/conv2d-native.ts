@@ -1,0 +1,239 @@
+/**
+ * Conv2D gradients on the native OpenBLAS sgemm (lib/backend/native-blas.ts), through patch
+ * matrices (im2col).
+ *
+ * The kernels take NHWC data, stride (sh, sw), padding (top, left), no dilation and a filter W
+ * of shape [fh, fw, ci, co]. The patch matrix P has one row per output position (b, oh, ow)
+ * and one column per filter tap (kh, kw, c):
+ *   P[(b, oh, ow), (kh, kw, c)] = x[b, oh * sh + kh - top, ow * sw + kw - left, c], 0 outside x.
+ * With dy as a [B * OH * OW, co] matrix and W as [fh * fw * ci, co]:
+ *   filter gradient: dW = P^T @ dy;
+ *   input gradient: dP = dy @ W^T, and each entry of dP is added to dx at the x position that
+ *   the same entry of P was read from (col2im).
+ * P and dP live in a JavaScript scratch buffer, built for a chunk of the batch at a time.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import type { NativeBlas } from "../native-blas";
+import { heapFloats, heapIndex } from "./native-heap";
+
+/**
+ * Default maximum floats of one patch-matrix chunk (64 MiB). A single batch element larger
+ * than this still runs as one chunk.
+ */
+export const MAX_PATCH_FLOATS = 1 << 24;
+
+/**
+ * Runs shorter than this are copied element by element, because creating a subarray costs more.
+ * NOTE: 64 is an estimate, not a measured crossover.
+ */
+const MIN_SET_LENGTH = 64;
+
+let scratch = new Float32Array(0);
+
+/**
+ * Returns a scratch buffer of at least `size` floats. It is reused across calls and keeps the
+ * largest size requested.
+ */
+function scratchBuffer(size: number): Float32Array {
+  if (scratch.length < size) scratch = new Float32Array(size);
+  return scratch;
+}
+
+/** Sizes of a convolution, read from Conv2DInfo. */
+interface ConvGeometry {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padTop: number;
+  padLeft: number;
+}
+
+function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
+    throw new Error(`Native conv2d gradients support dilation 1 only, got ${info.dilationHeight} x ${info.dilationWidth}.`);
+  }
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+/** Columns of P: one per filter tap and input channel. */
+function patchSize(g: ConvGeometry): number {
+  return g.filterHeight * g.filterWidth * g.inChannels;
+}
+
+/** Returns the batch elements per chunk, so that a chunk of P stays within `maxPatchFloats`. */
+function batchChunk(g: ConvGeometry, maxPatchFloats: number): number {
+  const floatsPerElement = g.outHeight * g.outWidth * patchSize(g);
+  return Math.max(1, Math.min(g.batch, Math.floor(maxPatchFloats / Math.max(1, floatsPerElement))));
+}
+
+/**
+ * Calls `visit(xIndex, patchIndex, length)` for every run of consecutive channels that P rows
+ * of batch elements [b0, b1) read from x: `xIndex` is relative to x's first element and
+ * `patchIndex` to P's first row. Calls `visitZeros(patchIndex, length)` for the taps that fall
+ * into the padding. For a fixed output position and filter row kh, the taps kw inside x read
+ * one contiguous run of x, so each run covers up to fw * ci floats.
+ */
+function forEachPatchRun(
+  g: ConvGeometry,
+  b0: number,
+  b1: number,
+  visit: (xIndex: number, patchIndex: number, length: number) => void,
+  visitZeros: (patchIndex: number, length: number) => void,
+): void {
+  const channels = g.inChannels;
+  const rowWidth = g.filterWidth * channels; // floats of P per filter row kh
+  const columns = patchSize(g);
+  let patchRow = 0;
+  for (let b = b0; b < b1; b++) {
+    for (let oh = 0; oh < g.outHeight; oh++) {
+      for (let ow = 0; ow < g.outWidth; ow++) {
+        const iw0 = ow * g.strideWidth - g.padLeft; // x column of tap kw = 0
+        const kwStart = Math.max(0, -iw0);
+        const kwEnd = Math.min(g.filterWidth, g.inWidth - iw0);
+        for (let kh = 0; kh < g.filterHeight; kh++) {
+          const ih = oh * g.strideHeight + kh - g.padTop;
+          const patchIndex = patchRow * columns + kh * rowWidth;
+          if (ih < 0 || ih >= g.inHeight || kwStart >= kwEnd) {
+            visitZeros(patchIndex, rowWidth);
+            continue;
+          }
+          if (kwStart > 0) visitZeros(patchIndex, kwStart * channels);
+          const xIndex = ((b * g.inHeight + ih) * g.inWidth + iw0 + kwStart) * channels;
+          visit(xIndex, patchIndex + kwStart * channels, (kwEnd - kwStart) * channels);
+          if (kwEnd < g.filterWidth) visitZeros(patchIndex + kwEnd * channels, (g.filterWidth - kwEnd) * channels);
+        }
+        patchRow++;
+      }
+    }
+  }
+}
+
+/** Fills `patches` with the rows of P for batch elements [b0, b1) of x (at heap[xStart]). */
+function im2col(heap: Float32Array, xStart: number, g: ConvGeometry, b0: number, b1: number, patches: Float32Array): void {
+  forEachPatchRun(
+    g,
+    b0,
+    b1,
+    (xIndex, patchIndex, length) => {
+      const source = xStart + xIndex;
+      if (length >= MIN_SET_LENGTH) {
+        patches.set(heap.subarray(source, source + length), patchIndex);
+      } else {
+        for (let i = 0; i < length; i++) patches[patchIndex + i] = heap[source + i];
+      }
+    },
+    (patchIndex, length) => patches.fill(0, patchIndex, patchIndex + length),
+  );
+}
+
+/** Adds each entry of `patchGrads` (rows of dP for batch elements [b0, b1)) to dx at heap[dxStart]. */
+function col2im(heap: Float32Array, dxStart: number, g: ConvGeometry, b0: number, b1: number, patchGrads: Float32Array): void {
+  forEachPatchRun(
+    g,
+    b0,
+    b1,
+    (xIndex, patchIndex, length) => {
+      const target = dxStart + xIndex;
+      for (let i = 0; i < length; i++) heap[target + i] += patchGrads[patchIndex + i];
+    },
+    () => undefined,
+  );
+}
+
+/**
+ * Computes the filter gradient dW [fh, fw, ci, co] = P^T @ dy on sgemm, accumulating over
+ * batch chunks of at most `maxPatchFloats` floats of P. `info` is the forward convolution's
+ * geometry.
+ */
+export function nativeConv2DBackpropFilter(
+  blas: NativeBlas,
+  backend: BackendWasm,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  maxPatchFloats = MAX_PATCH_FLOATS,
+): tf.TensorInfo {
+  const g = geometry(info);
+  const columns = patchSize(g);
+  const positions = g.outHeight * g.outWidth;
+  const out = backend.makeOutput([g.filterHeight, g.filterWidth, g.inChannels, g.outChannels], "float32");
+  const heap = heapFloats(backend);
+  const outStart = heapIndex(backend, out);
+  if (g.batch * positions === 0) {
+    heap.fill(0, outStart, outStart + columns * g.outChannels);
+    return out;
+  }
+
+  const xStart = heapIndex(backend, x);
+  const dyStart = heapIndex(backend, dy);
+  const chunk = batchChunk(g, maxPatchFloats);
+  const patches = scratchBuffer(chunk * positions * columns);
+  for (let b0 = 0; b0 < g.batch; b0 += chunk) {
+    const b1 = Math.min(g.batch, b0 + chunk);
+    im2col(heap, xStart, g, b0, b1, patches);
+    const rows = (b1 - b0) * positions;
+    const dyChunk = dyStart + b0 * positions * g.outChannels;
+    const beta = b0 === 0 ? 0 : 1;
+    blas.sgemm(true, false, columns, g.outChannels, rows, 1, patches, 0, columns, heap, dyChunk, g.outChannels, beta, heap, outStart, g.outChannels);
+  }
+  return out;
+}
+
+/**
+ * Computes the input gradient dx [B, H, W, ci]: dP = dy @ W^T on sgemm for each batch chunk
+ * of at most `maxPatchFloats` floats of dP, then col2im adds dP into dx. `info` is the forward
+ * convolution's geometry.
+ */
+export function nativeConv2DBackpropInput(
+  blas: NativeBlas,
+  backend: BackendWasm,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  maxPatchFloats = MAX_PATCH_FLOATS,
+): tf.TensorInfo {
+  const g = geometry(info);
+  const columns = patchSize(g);
+  const positions = g.outHeight * g.outWidth;
+  const out = backend.makeOutput([g.batch, g.inHeight, g.inWidth, g.inChannels], "float32");
+  const heap = heapFloats(backend);
+  const outStart = heapIndex(backend, out);
+  heap.fill(0, outStart, outStart + g.batch * g.inHeight * g.inWidth * g.inChannels);
+  if (g.batch * positions === 0) return out;
+
+  const dyStart = heapIndex(backend, dy);
+  const filterStart = heapIndex(backend, filter);
+  const chunk = batchChunk(g, maxPatchFloats);
+  const patchGrads = scratchBuffer(chunk * positions * columns);
+  for (let b0 = 0; b0 < g.batch; b0 += chunk) {
+    const b1 = Math.min(g.batch, b0 + chunk);
+    const rows = (b1 - b0) * positions;
+    const dyChunk = dyStart + b0 * positions * g.outChannels;
+    blas.sgemm(false, true, rows, columns, g.outChannels, 1, heap, dyChunk, g.outChannels, heap, filterStart, g.outChannels, 0, patchGrads, 0, columns);
+    col2im(heap, outStart, g, b0, b1, patchGrads);
+  }
+  return out;
+}
