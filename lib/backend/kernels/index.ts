@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { makeConv2DBackpropFilter, makeConv2DBackpropInput } from "./conv2d-backprop";
 import { makeBatchMatMul, makeFusedMatMul } from "./matmul";
 import { makeTile } from "./tile";
+import { registerTileGradient } from "./tile-gradient";
 import { makeUnsortedSegmentSum } from "./unsorted-segment-sum";
 import type { WasmKernelFunc } from "./wasm-kernel-utils";
 
@@ -42,6 +43,8 @@ let registered: string[] | undefined;
  */
 export function registerWasmKernelFixes(): string[] {
   if (registered !== undefined) return registered;
+  // Not a wasm kernel: it replaces the Tile gradient of every backend (see tile-gradient.ts).
+  registerTileGradient();
   const names: string[] = [];
   for (const fix of FIXES) {
     const stock = tf.getKernel(fix.kernelName, "wasm");
