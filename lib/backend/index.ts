@@ -145,7 +145,9 @@ async function tryTensorflow(): Promise<BackendInfo | undefined> {
  */
 function configureNativeBlas(threads: number): NonNullable<BackendInfo["nativeBlas"]> {
   const status = nativeBlasStatus();
-  if (!status.available) return { enabled: false, reason: status.reason };
+  // `=== false` rather than `!`: tslab compiles without strictNullChecks, where only an
+  // equality test narrows this union.
+  if (status.available === false) return { enabled: false, reason: status.reason };
   return { enabled: true, threads: status.addon.setThreads(threads) };
 }
 
@@ -270,7 +272,8 @@ export function describeBackend(info: BackendInfo): string {
     details.push(`${info.threads} thread${info.threads === 1 ? "" : "s"}`);
     details.push(`${info.kernelFixes.length} kernel fixes`);
     if (info.nativeBlas !== undefined) {
-      details.push(info.nativeBlas.enabled ? "native OpenBLAS sgemm" : `native OpenBLAS sgemm off: ${info.nativeBlas.reason}`);
+      const native = info.nativeBlas;
+      details.push(native.enabled === true ? "native OpenBLAS sgemm" : `native OpenBLAS sgemm off: ${native.reason}`);
     }
   } else if (info.name.startsWith("tensorflow")) {
     details.push(info.name.endsWith("gpu") ? "libtensorflow, GPU" : "libtensorflow, CPU");

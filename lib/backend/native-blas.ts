@@ -94,5 +94,5 @@ export function nativeBlasStatus(): NativeBlasStatus {
 /** Returns the addon, or undefined when it is disabled, not built or failed to load. */
 export function nativeBlas(): NativeBlas | undefined {
   const current = nativeBlasStatus();
-  return current.available ? current.addon : undefined;
+  return current.available === true ? current.addon : undefined;
 }
