@@ -4,6 +4,7 @@
  * tfjs-backend-wasm 4.22.0 internals, so the package versions are pinned exactly.
  */
 import * as tf from "@tensorflow/tfjs";
+import { makeBroadcastBinary } from "./broadcast-binary";
 import { makeConv2DBackpropFilter, makeConv2DBackpropInput } from "./conv2d-backprop";
 import { makeBatchMatMul, makeFusedMatMul } from "./matmul";
 import { makeTile } from "./tile";
@@ -31,6 +32,10 @@ const FIXES: KernelFix[] = [
   { kernelName: tf.Conv2DBackpropInput, make: replacing(makeConv2DBackpropInput) },
   { kernelName: tf.UnsortedSegmentSum, make: makeUnsortedSegmentSum },
   { kernelName: tf.Tile, make: replacing(makeTile) },
+  { kernelName: tf.Add, make: replacing(makeBroadcastBinary) },
+  { kernelName: tf.Sub, make: replacing(makeBroadcastBinary) },
+  { kernelName: tf.Multiply, make: replacing(makeBroadcastBinary) },
+  { kernelName: tf.RealDiv, make: replacing(makeBroadcastBinary) },
 ];
 
 let registered: string[] | undefined;
