@@ -14,7 +14,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { describeBackend, initBackend, type BackendInfo } from "../lib/backend/index";
 import { nativeConv2DBackpropFilter, nativeConv2DBackpropInput } from "../lib/backend/kernels/conv2d-native";
 import { sizeOf } from "../lib/backend/kernels/wasm-kernel-utils";
-import { nativeBlasAllowed, nativeBlasStatus, type NativeBlas } from "../lib/backend/native-blas";
+import { nativeBlasAllowed, nativeBlasStatus, type NativeBlas, type PatchGeometry } from "../lib/backend/native-blas";
 import { Random } from "../lib/random";
 import { assertClose, assertMatchesCpu, normalData, type OpCase } from "./backend/cpu-reference";
 
@@ -177,6 +177,88 @@ test("sgemm rejects bad arguments by name", { skip }, () => {
     message: /expects 16 arguments.*got 3/,
   });
   assert.throws(() => blas.setThreads(0), { name: "RangeError", message: /setThreads: 0 is invalid/ });
+});
+
+/** im2col in plain JavaScript (the reference): P[(b, oh, ow), (kh, kw, c)], zero outside x. */
+function referenceIm2col(x: Float32Array, g: PatchGeometry): Float32Array {
+  const columns = g.filterHeight * g.filterWidth * g.inChannels;
+  const patches = new Float32Array(g.batch * g.outHeight * g.outWidth * columns);
+  let index = 0;
+  for (let b = 0; b < g.batch; b++) {
+    for (let oh = 0; oh < g.outHeight; oh++) {
+      for (let ow = 0; ow < g.outWidth; ow++) {
+        for (let kh = 0; kh < g.filterHeight; kh++) {
+          for (let kw = 0; kw < g.filterWidth; kw++) {
+            for (let c = 0; c < g.inChannels; c++) {
+              const ih = oh * g.strideHeight + kh - g.padTop;
+              const iw = ow * g.strideWidth + kw - g.padLeft;
+              const inside = ih >= 0 && ih < g.inHeight && iw >= 0 && iw < g.inWidth;
+              patches[index++] = inside ? x[((b * g.inHeight + ih) * g.inWidth + iw) * g.inChannels + c] : 0;
+            }
+          }
+        }
+      }
+    }
+  }
+  return patches;
+}
+
+/** Patch geometries with padding on every side, strides 1 to 3 and a filter wider than x. */
+const PATCH_GEOMETRIES: PatchGeometry[] = [
+  { batch: 2, inHeight: 5, inWidth: 6, inChannels: 3, filterHeight: 3, filterWidth: 3, strideHeight: 1, strideWidth: 1, padTop: 1, padLeft: 1, outHeight: 5, outWidth: 6 },
+  { batch: 1, inHeight: 7, inWidth: 5, inChannels: 2, filterHeight: 4, filterWidth: 2, strideHeight: 2, strideWidth: 3, padTop: 0, padLeft: 1, outHeight: 3, outWidth: 2 },
+  { batch: 3, inHeight: 2, inWidth: 3, inChannels: 4, filterHeight: 5, filterWidth: 5, strideHeight: 1, strideWidth: 1, padTop: 2, padLeft: 2, outHeight: 2, outWidth: 3 },
+  { batch: 2, inHeight: 9, inWidth: 9, inChannels: 1, filterHeight: 3, filterWidth: 3, strideHeight: 3, strideWidth: 3, padTop: 0, padLeft: 0, outHeight: 4, outWidth: 4 },
+];
+
+test("im2col matches a plain loop", { skip }, () => {
+  const blas = addon();
+  for (const [index, g] of PATCH_GEOMETRIES.entries()) {
+    const random = new Random(1200 + index);
+    const x = normalData(3 + g.batch * g.inHeight * g.inWidth * g.inChannels, random);
+    const expected = referenceIm2col(x.subarray(3), g);
+    const patches = new Float32Array(expected.length + 4).fill(Number.NaN);
+    blas.im2col(x, 3, patches, 2, g);
+    assert.deepEqual(patches.subarray(2, 2 + expected.length), expected, `im2col geometry ${index}`);
+    assert.ok(Number.isNaN(patches[1]) && Number.isNaN(patches[expected.length + 2]), `im2col geometry ${index}: wrote outside`);
+  }
+});
+
+test("col2im is the adjoint of im2col", { skip }, () => {
+  // <im2col(x), p> = <x, col2im(p)> for all x and p, checked on random ones.
+  const blas = addon();
+  for (const [index, g] of PATCH_GEOMETRIES.entries()) {
+    const random = new Random(1300 + index);
+    const x = normalData(g.batch * g.inHeight * g.inWidth * g.inChannels, random);
+    const p = normalData(g.batch * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels, random);
+    const patches = new Float32Array(p.length);
+    blas.im2col(x, 0, patches, 0, g);
+    const start = normalData(x.length, random);
+    const added = start.slice();
+    blas.col2im(p, 0, added, 0, g);
+    let left = 0;
+    let right = 0;
+    for (let i = 0; i < p.length; i++) left += patches[i] * p[i];
+    for (let i = 0; i < x.length; i++) right += x[i] * (added[i] - start[i]);
+    assert.ok(Math.abs(left - right) <= 1e-4 * Math.max(1, Math.abs(left)), `geometry ${index}: ${left} vs ${right}`);
+  }
+});
+
+test("im2col rejects bad arguments by name", { skip }, () => {
+  const blas = addon();
+  const g = PATCH_GEOMETRIES[0];
+  const x = new Float32Array(g.batch * g.inHeight * g.inWidth * g.inChannels);
+  const patches = new Float32Array(g.batch * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels);
+  blas.im2col(x, 0, patches, 0, g); // the valid call the cases below change
+  assert.throws(() => blas.im2col(x, 1, patches, 0, g), { name: "RangeError", message: /im2col: x needs 180 elements from offset 1/ });
+  assert.throws(() => blas.col2im(patches.subarray(1), 0, x, 0, g), { name: "RangeError", message: /col2im: patches needs 1620 elements from offset 0 .* length is 1619/ });
+  assert.throws(() => blas.im2col(x, 0, patches, 0, { ...g, strideWidth: 0 }), { name: "RangeError", message: /strideWidth = 0 is invalid/ });
+  const { padTop, ...withoutPadTop } = g;
+  assert.equal(padTop, 1);
+  assert.throws(() => blas.im2col(x, 0, patches, 0, withoutPadTop as PatchGeometry), { name: "TypeError", message: /padTop must be a number/ });
+  const shared = new Float32Array(4000);
+  assert.throws(() => blas.im2col(shared, 0, shared.subarray(100), 0, g), { name: "RangeError", message: /x and patches overlap/ });
+  assert.throws(() => (blas.im2col as (...args: unknown[]) => void)(x, 0, patches), { name: "TypeError", message: /expects 5 arguments/ });
 });
 
 test("setThreads sets the OpenBLAS thread count", { skip }, () => {

@@ -1,8 +1,9 @@
 /**
- * Optional native OpenBLAS GEMM for the wasm backend's matMul kernels.
+ * Optional native OpenBLAS GEMM for the wasm backend's matMul and conv2d gradient kernels.
  *
  * The addon in native/blas (built by `npm run native` from the Debian package libopenblas-dev)
- * runs cblas_sgemm on Float32Arrays, including views on the wasm heap. This module loads it
+ * runs cblas_sgemm and builds convolution patch matrices (im2col) on Float32Arrays, including
+ * views on the wasm heap. This module loads it
  * once, if it was built. Set HW5_NATIVE_BLAS=0 to run without it. When it is disabled, not
  * built or fails to load, the kernels keep their wasm paths and `nativeBlasStatus()` returns
  * the reason.
@@ -14,7 +15,28 @@ import { repoRoot } from "../paths";
 /** Path of the built addon (node-gyp's Release output in native/blas). */
 export const NATIVE_BLAS_ADDON = path.join(repoRoot, "native", "blas", "build", "Release", "openblas_sgemm.node");
 
-/** The functions that native/blas/sgemm.c exports. */
+/**
+ * Sizes of a 2-D convolution on NHWC data without dilation, for im2col and col2im. The output
+ * size must match the input size, filter, strides and padding, as in TF.js's Conv2DInfo.
+ */
+export interface PatchGeometry {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  /** Rows of zeros above the input. */
+  padTop: number;
+  /** Columns of zeros left of the input. */
+  padLeft: number;
+  outHeight: number;
+  outWidth: number;
+}
+
+/** The functions that the addon (native/blas/addon.c) exports. */
 export interface NativeBlas {
   /**
    * Computes c = alpha * op(a) @ op(b) + beta * c on row-major float32 matrices, where op(a)
@@ -47,12 +69,29 @@ export interface NativeBlas {
   getThreads(): number;
   /** OpenBLAS build configuration and the CPU kernel set it selected, such as "Cooperlake". */
   config(): { config: string; corename: string };
+  /**
+   * Writes the patch matrix P of x [batch, inHeight, inWidth, inChannels] into `patches`, one
+   * row per output position (b, oh, ow) and one column per tap and channel (kh, kw, c):
+   * P[(b, oh, ow), (kh, kw, c)] = x[b, oh * strideHeight + kh - padTop, ow * strideWidth + kw - padLeft, c],
+   * and 0 outside x.
+   * @throws TypeError for a wrong argument type, RangeError when an array is too short for
+   * the geometry or x and patches overlap.
+   */
+  im2col(x: Float32Array, xOffset: number, patches: Float32Array, patchesOffset: number, geometry: PatchGeometry): void;
+  /**
+   * Adds each entry of a matrix shaped like im2col's P to x at the position that im2col reads
+   * it from (the adjoint of im2col). x is not cleared first. Throws as im2col does.
+   */
+  col2im(patches: Float32Array, patchesOffset: number, x: Float32Array, xOffset: number, geometry: PatchGeometry): void;
 }
 
 /** Whether the addon is in use, and the reason when it is not. */
 export type NativeBlasStatus =
   | { available: true; addon: NativeBlas; corename: string }
   | { available: false; reason: string };
+
+/** Functions the library calls; an addon built from older sources may lack some. */
+const ADDON_FUNCTIONS: (keyof NativeBlas)[] = ["sgemm", "setThreads", "getThreads", "config", "im2col", "col2im"];
 
 let status: NativeBlasStatus | undefined;
 
@@ -74,6 +113,10 @@ function loadStatus(): NativeBlasStatus {
   }
   try {
     const addon = require(NATIVE_BLAS_ADDON) as NativeBlas;
+    const missing = ADDON_FUNCTIONS.filter((name) => typeof addon[name] !== "function");
+    if (missing.length > 0) {
+      return { available: false, reason: `addon lacks ${missing.join(", ")}, rebuild it with npm run native` };
+    }
     return { available: true, addon, corename: addon.config().corename };
   } catch (error) {
     const firstLine = String(error).split("\n")[0];

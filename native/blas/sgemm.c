@@ -1,105 +1,25 @@
 /*
- * Node-API addon: row-major single-precision GEMM on OpenBLAS, for Float32Array operands.
- *
- *   sgemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc)
- *     computes c = alpha * op(a) @ op(b) + beta * c, where op(a) is m x k and op(b) is k x n.
- *     Offsets and leading dimensions count float32 elements. Every argument is checked before
- *     OpenBLAS runs: a wrong type throws a TypeError, and a size, offset or leading dimension
- *     that would read or write outside an array throws a RangeError naming the value.
- *     c must not overlap a or b.
- *   setThreads(n) sets the OpenBLAS thread count and returns the count in effect.
- *   getThreads() returns the OpenBLAS thread count.
- *   config() returns { config, corename } as reported by OpenBLAS.
+ * sgemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc)
+ * computes c = alpha * op(a) @ op(b) + beta * c on row-major Float32Arrays with OpenBLAS,
+ * where op(a) is m x k and op(b) is k x n. Offsets and leading dimensions count float32
+ * elements. Every argument is checked before OpenBLAS runs: a wrong type throws a TypeError,
+ * and a size, offset or leading dimension that would read or write outside an array throws a
+ * RangeError naming the value. c must not overlap a or b.
+ * setThreads(n) sets the OpenBLAS thread count and returns the count in effect, getThreads()
+ * returns it, and config() returns { config, corename } as reported by OpenBLAS.
  *
  * The arrays may be views on a SharedArrayBuffer (the threaded wasm heap):
  * napi_get_typedarray_info returns the address of the first element in either case. The call
  * is synchronous, so the memory must not be written by another thread while it runs.
  */
 #include <cblas.h>
-#include <limits.h>
-#include <node_api.h>
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 
-#define MESSAGE_SIZE 256
+#include "addon.h"
+#include "args.h"
+
 #define MAX_THREADS 1024
-
-/* Throws a JS error for a failed Node-API call, unless one is pending, and returns NULL. */
-static napi_value throw_last_error(napi_env env) {
-  const napi_extended_error_info *info = NULL;
-  bool pending = false;
-  napi_is_exception_pending(env, &pending);
-  if (pending) return NULL;
-  napi_get_last_error_info(env, &info);
-  napi_throw_error(env, NULL, info != NULL && info->error_message != NULL ? info->error_message : "Node-API call failed");
-  return NULL;
-}
-
-#define NAPI_CALL(env, call)                  \
-  do {                                         \
-    if ((call) != napi_ok) {                   \
-      throw_last_error(env);                   \
-      return false;                            \
-    }                                          \
-  } while (0)
-
-static bool throw_type_error(napi_env env, const char *name, const char *expected) {
-  char message[MESSAGE_SIZE];
-  snprintf(message, sizeof message, "sgemm: %s must be %s.", name, expected);
-  napi_throw_type_error(env, NULL, message);
-  return false;
-}
-
-static bool read_bool(napi_env env, napi_value value, const char *name, bool *out) {
-  napi_valuetype type;
-  NAPI_CALL(env, napi_typeof(env, value, &type));
-  if (type != napi_boolean) return throw_type_error(env, name, "a boolean");
-  NAPI_CALL(env, napi_get_value_bool(env, value, out));
-  return true;
-}
-
-static bool read_number(napi_env env, napi_value value, const char *name, double *out) {
-  napi_valuetype type;
-  NAPI_CALL(env, napi_typeof(env, value, &type));
-  if (type != napi_number) return throw_type_error(env, name, "a number");
-  NAPI_CALL(env, napi_get_value_double(env, value, out));
-  return true;
-}
-
-/* Reads a whole number in [min, INT_MAX] (OpenBLAS sizes are 32-bit ints here). */
-static bool read_int(napi_env env, napi_value value, const char *name, int min, int *out) {
-  double number;
-  if (!read_number(env, value, name, &number)) return false;
-  if (!(number >= min && number <= INT_MAX && number == (double)(int)number)) {
-    char message[MESSAGE_SIZE];
-    snprintf(message, sizeof message, "sgemm: %s = %.17g is invalid; use a whole number in [%d, %d].", name, number, min, INT_MAX);
-    napi_throw_range_error(env, NULL, message);
-    return false;
-  }
-  *out = (int)number;
-  return true;
-}
-
-typedef struct {
-  float *data;
-  size_t length;
-} FloatArray;
-
-static bool read_float_array(napi_env env, napi_value value, const char *name, FloatArray *out) {
-  bool is_typed_array = false;
-  NAPI_CALL(env, napi_is_typedarray(env, value, &is_typed_array));
-  if (!is_typed_array) return throw_type_error(env, name, "a Float32Array");
-  napi_typedarray_type type;
-  void *data = NULL;
-  size_t length = 0;
-  NAPI_CALL(env, napi_get_typedarray_info(env, value, &type, &length, &data, NULL, NULL));
-  if (type != napi_float32_array) return throw_type_error(env, name, "a Float32Array");
-  out->data = (float *)data;
-  out->length = length;
-  return true;
-}
+#define SGEMM_ARGC 16
 
 /* A matrix operand: rows x cols stored row-major from element `offset` with row stride `ld`. */
 typedef struct {
@@ -115,57 +35,46 @@ typedef struct {
 
 /* Checks the leading dimension and that the operand lies inside its array. */
 static bool check_operand(napi_env env, Operand *operand) {
-  char message[MESSAGE_SIZE];
   int min_ld = operand->cols > 1 ? operand->cols : 1;
   if (operand->ld < min_ld) {
-    snprintf(message, sizeof message, "sgemm: %s = %d is less than %d, the row length of %s as stored (%d x %d).",
-             operand->ld_name, operand->ld, min_ld, operand->name, operand->rows, operand->cols);
-    napi_throw_range_error(env, NULL, message);
-    return false;
+    return throw_range_error(env, "sgemm: %s = %d is less than %d, the row length of %s as stored (%d x %d).",
+                             operand->ld_name, operand->ld, min_ld, operand->name, operand->rows, operand->cols);
   }
   bool empty = operand->rows == 0 || operand->cols == 0;
   operand->extent = empty ? 0 : (size_t)(operand->rows - 1) * (size_t)operand->ld + (size_t)operand->cols;
   size_t end = (size_t)operand->offset + operand->extent;
   if (end > operand->array.length) {
-    snprintf(message, sizeof message,
-             "sgemm: %s needs elements [%d, %zu) for a %d x %d matrix with %s = %d, but its length is %zu.",
-             operand->name, operand->offset, end, operand->rows, operand->cols, operand->ld_name, operand->ld,
-             operand->array.length);
-    napi_throw_range_error(env, NULL, message);
-    return false;
+    return throw_range_error(env, "sgemm: %s needs elements [%d, %zu) for a %d x %d matrix with %s = %d, but its length is %zu.",
+                             operand->name, operand->offset, end, operand->rows, operand->cols, operand->ld_name,
+                             operand->ld, operand->array.length);
   }
   return true;
 }
 
-static const float *operand_start(const Operand *operand) {
+static float *operand_start(const Operand *operand) {
   return operand->array.data + operand->offset;
 }
 
 static bool overlaps(const Operand *x, const Operand *y) {
-  if (x->extent == 0 || y->extent == 0) return false;
-  uintptr_t x_start = (uintptr_t)operand_start(x);
-  uintptr_t y_start = (uintptr_t)operand_start(y);
-  return x_start < y_start + y->extent * sizeof(float) && y_start < x_start + x->extent * sizeof(float);
+  return ranges_overlap(operand_start(x), x->extent * sizeof(float), operand_start(y), y->extent * sizeof(float));
 }
 
 /* Reads the array, offset and leading dimension at argv[index], argv[index + 1], argv[index + 2]. */
 static bool read_operand(napi_env env, napi_value *argv, size_t index, Operand *operand) {
   char offset_name[16];
   snprintf(offset_name, sizeof offset_name, "%sOffset", operand->name);
-  if (!read_float_array(env, argv[index], operand->name, &operand->array)) return false;
-  if (!read_int(env, argv[index + 1], offset_name, 0, &operand->offset)) return false;
-  if (!read_int(env, argv[index + 2], operand->ld_name, 0, &operand->ld)) return false;
+  if (!read_float_array(env, "sgemm", argv[index], operand->name, &operand->array)) return false;
+  if (!read_int(env, "sgemm", argv[index + 1], offset_name, 0, &operand->offset)) return false;
+  if (!read_int(env, "sgemm", argv[index + 2], operand->ld_name, 0, &operand->ld)) return false;
   return check_operand(env, operand);
 }
-
-#define SGEMM_ARGC 16
 
 static bool run_sgemm(napi_env env, napi_callback_info info) {
   size_t argc = SGEMM_ARGC;
   napi_value argv[SGEMM_ARGC];
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc != SGEMM_ARGC) {
-    char message[MESSAGE_SIZE];
+    char message[256];
     snprintf(message, sizeof message,
              "sgemm expects %d arguments (transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, "
              "cOffset, ldc), got %zu.",
@@ -177,11 +86,16 @@ static bool run_sgemm(napi_env env, napi_callback_info info) {
   bool trans_a, trans_b;
   int m, n, k;
   double alpha, beta;
-  if (!read_bool(env, argv[0], "transA", &trans_a) || !read_bool(env, argv[1], "transB", &trans_b)) return false;
-  if (!read_int(env, argv[2], "m", 0, &m) || !read_int(env, argv[3], "n", 0, &n) || !read_int(env, argv[4], "k", 0, &k)) {
+  if (!read_bool(env, "sgemm", argv[0], "transA", &trans_a) || !read_bool(env, "sgemm", argv[1], "transB", &trans_b)) {
     return false;
   }
-  if (!read_number(env, argv[5], "alpha", &alpha) || !read_number(env, argv[12], "beta", &beta)) return false;
+  if (!read_int(env, "sgemm", argv[2], "m", 0, &m) || !read_int(env, "sgemm", argv[3], "n", 0, &n) ||
+      !read_int(env, "sgemm", argv[4], "k", 0, &k)) {
+    return false;
+  }
+  if (!read_number(env, "sgemm", argv[5], "alpha", &alpha) || !read_number(env, "sgemm", argv[12], "beta", &beta)) {
+    return false;
+  }
 
   /* op(a) is m x k, so a is stored k x m when transposed; likewise b. */
   Operand a = {.name = "a", .ld_name = "lda", .rows = trans_a ? k : m, .cols = trans_a ? m : k};
@@ -190,14 +104,11 @@ static bool run_sgemm(napi_env env, napi_callback_info info) {
   if (!read_operand(env, argv, 6, &a) || !read_operand(env, argv, 9, &b) || !read_operand(env, argv, 13, &c)) {
     return false;
   }
-  if (overlaps(&c, &a) || overlaps(&c, &b)) {
-    napi_throw_range_error(env, NULL, overlaps(&c, &a) ? "sgemm: c overlaps a; the output must not alias an input."
-                                                       : "sgemm: c overlaps b; the output must not alias an input.");
-    return false;
-  }
+  if (overlaps(&c, &a)) return throw_range_error(env, "sgemm: c overlaps a; the output must not alias an input.");
+  if (overlaps(&c, &b)) return throw_range_error(env, "sgemm: c overlaps b; the output must not alias an input.");
 
   if (m == 0 || n == 0) return true;
-  float *c_start = c.array.data + c.offset;
+  float *c_start = operand_start(&c);
   if (k == 0) {
     /* An empty sum: c = beta * c, where beta = 0 clears c even where it contains NaN. */
     for (int row = 0; row < m; row++) {
@@ -211,12 +122,12 @@ static bool run_sgemm(napi_env env, napi_callback_info info) {
   return true;
 }
 
-static napi_value sgemm(napi_env env, napi_callback_info info) {
+napi_value js_sgemm(napi_env env, napi_callback_info info) {
   run_sgemm(env, info);
   return NULL;
 }
 
-static napi_value set_threads(napi_env env, napi_callback_info info) {
+napi_value js_set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return throw_last_error(env);
@@ -225,11 +136,9 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
     return NULL;
   }
   double number;
-  if (!read_number(env, argv[0], "threads", &number)) return NULL;
+  if (!read_number(env, "setThreads", argv[0], "threads", &number)) return NULL;
   if (!(number >= 1 && number <= MAX_THREADS && number == (double)(int)number)) {
-    char message[MESSAGE_SIZE];
-    snprintf(message, sizeof message, "setThreads: %.17g is invalid; use a whole number in [1, %d].", number, MAX_THREADS);
-    napi_throw_range_error(env, NULL, message);
+    throw_range_error(env, "setThreads: %.17g is invalid; use a whole number in [1, %d].", number, MAX_THREADS);
     return NULL;
   }
   openblas_set_num_threads((int)number);
@@ -238,13 +147,13 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static napi_value get_threads(napi_env env, napi_callback_info info) {
+napi_value js_get_threads(napi_env env, napi_callback_info info) {
   napi_value result;
   if (napi_create_int32(env, openblas_get_num_threads(), &result) != napi_ok) return throw_last_error(env);
   return result;
 }
 
-static napi_value config(napi_env env, napi_callback_info info) {
+napi_value js_config(napi_env env, napi_callback_info info) {
   napi_value result, config_string, corename;
   if (napi_create_object(env, &result) != napi_ok ||
       napi_create_string_utf8(env, openblas_get_config(), NAPI_AUTO_LENGTH, &config_string) != napi_ok ||
@@ -254,17 +163,4 @@ static napi_value config(napi_env env, napi_callback_info info) {
     return throw_last_error(env);
   }
   return result;
-}
-
-NAPI_MODULE_INIT() {
-  napi_property_descriptor properties[] = {
-      {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default_jsproperty, NULL},
-      {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default_jsproperty, NULL},
-      {"getThreads", NULL, get_threads, NULL, NULL, NULL, napi_default_jsproperty, NULL},
-      {"config", NULL, config, NULL, NULL, NULL, napi_default_jsproperty, NULL},
-  };
-  if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) {
-    return throw_last_error(env);
-  }
-  return exports;
 }

@@ -10,11 +10,12 @@
  *   filter gradient: dW = P^T @ dy;
  *   input gradient: dP = dy @ W^T, and each entry of dP is added to dx at the x position that
  *   the same entry of P was read from (col2im).
- * P and dP live in a JavaScript scratch buffer, built for a chunk of the batch at a time.
+ * P and dP live in a JavaScript scratch buffer, built for a chunk of the batch at a time by
+ * the addon's im2col and col2im.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import type { NativeBlas } from "../native-blas";
+import type { NativeBlas, PatchGeometry } from "../native-blas";
 import { heapFloats, heapIndex } from "./native-heap";
 
 /**
@@ -22,12 +23,6 @@ import { heapFloats, heapIndex } from "./native-heap";
  * than this still runs as one chunk.
  */
 export const MAX_PATCH_FLOATS = 1 << 24;
-
-/**
- * Runs shorter than this are copied element by element, because creating a subarray costs more.
- * NOTE: 64 is an estimate, not a measured crossover.
- */
-const MIN_SET_LENGTH = 64;
 
 let scratch = new Float32Array(0);
 
@@ -41,20 +36,8 @@ function scratchBuffer(size: number): Float32Array {
 }
 
 /** Sizes of a convolution, read from Conv2DInfo. */
-interface ConvGeometry {
-  batch: number;
-  inHeight: number;
-  inWidth: number;
-  inChannels: number;
-  outHeight: number;
-  outWidth: number;
+interface ConvGeometry extends PatchGeometry {
   outChannels: number;
-  filterHeight: number;
-  filterWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-  padTop: number;
-  padLeft: number;
 }
 
 function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
@@ -78,7 +61,12 @@ function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
   };
 }
 
-/** Columns of P: one per filter tap and input channel. */
+/** Returns the floats of one batch element of x. */
+function inputSize(g: ConvGeometry): number {
+  return g.inHeight * g.inWidth * g.inChannels;
+}
+
+/** Returns the columns of P: one per filter tap and input channel. */
 function patchSize(g: ConvGeometry): number {
   return g.filterHeight * g.filterWidth * g.inChannels;
 }
@@ -87,80 +75,6 @@ function patchSize(g: ConvGeometry): number {
 function batchChunk(g: ConvGeometry, maxPatchFloats: number): number {
   const floatsPerElement = g.outHeight * g.outWidth * patchSize(g);
   return Math.max(1, Math.min(g.batch, Math.floor(maxPatchFloats / Math.max(1, floatsPerElement))));
-}
-
-/**
- * Calls `visit(xIndex, patchIndex, length)` for every run of consecutive channels that P rows
- * of batch elements [b0, b1) read from x: `xIndex` is relative to x's first element and
- * `patchIndex` to P's first row. Calls `visitZeros(patchIndex, length)` for the taps that fall
- * into the padding. For a fixed output position and filter row kh, the taps kw inside x read
- * one contiguous run of x, so each run covers up to fw * ci floats.
- */
-function forEachPatchRun(
-  g: ConvGeometry,
-  b0: number,
-  b1: number,
-  visit: (xIndex: number, patchIndex: number, length: number) => void,
-  visitZeros: (patchIndex: number, length: number) => void,
-): void {
-  const channels = g.inChannels;
-  const rowWidth = g.filterWidth * channels; // floats of P per filter row kh
-  const columns = patchSize(g);
-  let patchRow = 0;
-  for (let b = b0; b < b1; b++) {
-    for (let oh = 0; oh < g.outHeight; oh++) {
-      for (let ow = 0; ow < g.outWidth; ow++) {
-        const iw0 = ow * g.strideWidth - g.padLeft; // x column of tap kw = 0
-        const kwStart = Math.max(0, -iw0);
-        const kwEnd = Math.min(g.filterWidth, g.inWidth - iw0);
-        for (let kh = 0; kh < g.filterHeight; kh++) {
-          const ih = oh * g.strideHeight + kh - g.padTop;
-          const patchIndex = patchRow * columns + kh * rowWidth;
-          if (ih < 0 || ih >= g.inHeight || kwStart >= kwEnd) {
-            visitZeros(patchIndex, rowWidth);
-            continue;
-          }
-          if (kwStart > 0) visitZeros(patchIndex, kwStart * channels);
-          const xIndex = ((b * g.inHeight + ih) * g.inWidth + iw0 + kwStart) * channels;
-          visit(xIndex, patchIndex + kwStart * channels, (kwEnd - kwStart) * channels);
-          if (kwEnd < g.filterWidth) visitZeros(patchIndex + kwEnd * channels, (g.filterWidth - kwEnd) * channels);
-        }
-        patchRow++;
-      }
-    }
-  }
-}
-
-/** Fills `patches` with the rows of P for batch elements [b0, b1) of x (at heap[xStart]). */
-function im2col(heap: Float32Array, xStart: number, g: ConvGeometry, b0: number, b1: number, patches: Float32Array): void {
-  forEachPatchRun(
-    g,
-    b0,
-    b1,
-    (xIndex, patchIndex, length) => {
-      const source = xStart + xIndex;
-      if (length >= MIN_SET_LENGTH) {
-        patches.set(heap.subarray(source, source + length), patchIndex);
-      } else {
-        for (let i = 0; i < length; i++) patches[patchIndex + i] = heap[source + i];
-      }
-    },
-    (patchIndex, length) => patches.fill(0, patchIndex, patchIndex + length),
-  );
-}
-
-/** Adds each entry of `patchGrads` (rows of dP for batch elements [b0, b1)) to dx at heap[dxStart]. */
-function col2im(heap: Float32Array, dxStart: number, g: ConvGeometry, b0: number, b1: number, patchGrads: Float32Array): void {
-  forEachPatchRun(
-    g,
-    b0,
-    b1,
-    (xIndex, patchIndex, length) => {
-      const target = dxStart + xIndex;
-      for (let i = 0; i < length; i++) heap[target + i] += patchGrads[patchIndex + i];
-    },
-    () => undefined,
-  );
 }
 
 /**
@@ -193,7 +107,7 @@ export function nativeConv2DBackpropFilter(
   const patches = scratchBuffer(chunk * positions * columns);
   for (let b0 = 0; b0 < g.batch; b0 += chunk) {
     const b1 = Math.min(g.batch, b0 + chunk);
-    im2col(heap, xStart, g, b0, b1, patches);
+    blas.im2col(heap, xStart + b0 * inputSize(g), patches, 0, { ...g, batch: b1 - b0 });
     const rows = (b1 - b0) * positions;
     const dyChunk = dyStart + b0 * positions * g.outChannels;
     const beta = b0 === 0 ? 0 : 1;
@@ -233,7 +147,7 @@ export function nativeConv2DBackpropInput(
     const rows = (b1 - b0) * positions;
     const dyChunk = dyStart + b0 * positions * g.outChannels;
     blas.sgemm(false, true, rows, columns, g.outChannels, 1, heap, dyChunk, g.outChannels, heap, filterStart, g.outChannels, 0, patchGrads, 0, columns);
-    col2im(heap, outStart, g, b0, b1, patchGrads);
+    blas.col2im(patchGrads, 0, heap, outStart + b0 * inputSize(g), { ...g, batch: b1 - b0 });
   }
   return out;
 }

@@ -1,0 +1,17 @@
+/* The JavaScript functions of the addon, registered in addon.c. */
+#ifndef HW5_BLAS_ADDON_H
+#define HW5_BLAS_ADDON_H
+
+#include <node_api.h>
+
+/* sgemm.c */
+napi_value js_sgemm(napi_env env, napi_callback_info info);
+napi_value js_set_threads(napi_env env, napi_callback_info info);
+napi_value js_get_threads(napi_env env, napi_callback_info info);
+napi_value js_config(napi_env env, napi_callback_info info);
+
+/* patches.c */
+napi_value js_im2col(napi_env env, napi_callback_info info);
+napi_value js_col2im(napi_env env, napi_callback_info info);
+
+#endif
