@@ -106,33 +106,41 @@ function scalingTable(results: SuiteResults, aggregates: readonly Aggregate[], w
   return `${spec.title}, ${fastest.config} (fastest at batch ${spec.defaultBatchSize}):\n\n${table(header, rows)}`;
 }
 
-/** Thread scaling from the main table: the fastest configuration's family at 1 and N threads. */
-function threadsTable(results: SuiteResults, aggregates: readonly Aggregate[], workloads: string[]): string {
-  const rows = workloads.map((workload) => {
+/**
+ * Builds the thread-scaling table from the main table. A TF.js family is a configuration id
+ * without its thread count. Per workload, the table lists each family that ran with 1 and with
+ * the most threads, and the fastest family in any case. PyTorch runs at the same two counts.
+ */
+function threadsTable(aggregates: readonly Aggregate[], workloads: string[]): string {
+  const maxThreads = Math.max(1, ...aggregates.map((a) => a.threads));
+  const speedUp = (a?: Aggregate, b?: Aggregate) => (a !== undefined && b !== undefined ? (b.median / a.median).toFixed(2) : "-");
+  const rows: string[][] = [];
+  for (const workload of workloads) {
     const batchSize = findWorkload(workload).defaultBatchSize;
+    const ran = aggregates.filter((a) => a.runtime === "tfjs" && a.workload === workload && a.batchSize === batchSize && a.runs > 0);
+    const find = (family: string, threads: number) => ran.find((a) => a.config === `${family}-${threads}`);
     const fastest = fastestTfjs(aggregates, workload, batchSize);
-    if (fastest === undefined) return [workload, "-", "-", "-", "-", "-", "-", "-"];
-    const family = fastest.config.replace(/-\d+$/, "");
-    const find = (threads: number) =>
-      aggregates.find((a) => a.runtime === "tfjs" && a.workload === workload && a.batchSize === batchSize && a.config === `${family}-${threads}` && a.runs > 0);
-    const maxThreads = Math.max(fastest.threads, ...aggregates.filter((a) => a.runtime === "pytorch").map((a) => a.threads));
-    const single = find(1);
-    const many = find(maxThreads);
+    const families = [...new Set(ran.map((a) => a.config.replace(/-\d+$/, "")))];
+    const shown = families.filter((family) => fastest?.config.startsWith(`${family}-`) || (find(family, 1) && find(family, maxThreads)));
     const torchOne = pytorchAt(aggregates, workload, batchSize, 1);
     const torchMany = pytorchAt(aggregates, workload, batchSize, maxThreads);
-    const speedUp = (a?: Aggregate, b?: Aggregate) => (a !== undefined && b !== undefined ? (b.median / a.median).toFixed(2) : "-");
-    return [
-      workload,
-      family,
-      single === undefined ? `no ${family}-1 configuration` : rate(single.median),
-      many === undefined ? "-" : rate(many.median),
-      speedUp(single, many),
-      torchOne === undefined ? "-" : rate(torchOne.median),
-      torchMany === undefined ? "-" : rate(torchMany.median),
-      speedUp(torchOne, torchMany),
-    ];
-  });
-  const header = ["workload", "fastest TF.js family", "1 thread", "all threads", "speed-up", "PyTorch 1", "PyTorch all", "speed-up"];
+    for (const family of shown) {
+      const single = find(family, 1);
+      const many = find(family, maxThreads);
+      const label = fastest?.config.startsWith(`${family}-`) ? `${family} (fastest)` : family;
+      rows.push([
+        workload,
+        label,
+        single === undefined ? `no ${family}-1 configuration` : rate(single.median),
+        many === undefined ? "-" : rate(many.median),
+        speedUp(single, many),
+        torchOne === undefined ? "-" : rate(torchOne.median),
+        torchMany === undefined ? "-" : rate(torchMany.median),
+        speedUp(torchOne, torchMany),
+      ]);
+    }
+  }
+  const header = ["workload", "TF.js family", "1 thread", `${maxThreads} threads`, "speed-up", "PyTorch 1", `PyTorch ${maxThreads}`, "speed-up"];
   return table(header, rows);
 }
 
@@ -241,7 +249,7 @@ export function benchmarkPage(results: SuiteResults, machine: MachineInfo, comma
 
   const scaling = workloads.map((workload) => scalingTable(results, aggregates, workload)).filter((part): part is string => part !== undefined);
   if (scaling.length > 0) sections.push("## Batch-size scaling", "", scaling.join("\n\n"), "");
-  sections.push("## Threads", "", "From the training-throughput tables: examples/s medians at the default batch size.", "", threadsTable(results, mainAggregates, workloads), "");
+  sections.push("## Threads", "", "From the training-throughput tables: examples/s medians at the default batch size.", "", threadsTable(mainAggregates, workloads), "");
 
   const profiles = profileSection(results.main, mainAggregates, workloads);
   if (profiles !== "") {
