@@ -53,14 +53,15 @@ writes BENCHMARKS.md. See bench/README.md.
   --configs a,b        TF.js configurations (default every available one; naming one runs it
                        even where it is slow, such as cpu on the conv workloads)
   --warmup N           untimed steps at the start of each run (default ${DEFAULT_OPTIONS.warmup})
-  --steps N            most timed steps per run (default ${DEFAULT_OPTIONS.steps})
+  --steps N            maximum timed steps per run (default ${DEFAULT_OPTIONS.steps})
   --seconds S          stop the timed steps of a run after S seconds, once 3 steps ran (default ${DEFAULT_OPTIONS.seconds})
   --repeats N          runs per workload and configuration, alternated (default ${DEFAULT_OPTIONS.repeats})
   --no-pytorch         skip the PyTorch runs
   --no-scaling         skip the batch-size scaling runs
   --no-profile         skip the per-kernel profile of one step
   --memory-steps N     memory check instead: N steps per workload, live tensors and RSS at
-                       the first and the last step (default configuration: the fastest wasm one)
+                       the first and the last step (default configuration: tensorflow when
+                       installed, else the last listed one with the most threads)
   --output FILE        markdown page to write (default BENCHMARKS.md at the repository root)
   --no-write           write no markdown page
   --timeout S          kill a child process after S seconds (default ${DEFAULT_OPTIONS.timeoutSeconds})
@@ -85,30 +86,37 @@ function list(text: string | undefined): string[] | undefined {
   return text?.split(",").map((item) => item.trim()).filter((item) => item !== "");
 }
 
+type OptionSpecs = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
+
+/** parseArgs in strict mode, with a pointer to --help in its errors. */
+function parseStrict<T extends OptionSpecs>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, strict: true, options });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}. Run \`npm run bench -- --help\` for the options.`);
+  }
+}
+
 /**
  * Parses the command line; returns undefined after printing the help for --help.
  * @throws on an unknown option, an invalid number or an unknown workload name.
  */
 export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      workloads: { type: "string" },
-      configs: { type: "string" },
-      warmup: { type: "string" },
-      steps: { type: "string" },
-      seconds: { type: "string" },
-      repeats: { type: "string" },
-      "no-pytorch": { type: "boolean", default: false },
-      "no-scaling": { type: "boolean", default: false },
-      "no-profile": { type: "boolean", default: false },
-      "memory-steps": { type: "string" },
-      output: { type: "string" },
-      "no-write": { type: "boolean", default: false },
-      timeout: { type: "string" },
-      help: { type: "boolean", default: false },
-    },
+  const { values } = parseStrict(argv, {
+    workloads: { type: "string" },
+    configs: { type: "string" },
+    warmup: { type: "string" },
+    steps: { type: "string" },
+    seconds: { type: "string" },
+    repeats: { type: "string" },
+    "no-pytorch": { type: "boolean", default: false },
+    "no-scaling": { type: "boolean", default: false },
+    "no-profile": { type: "boolean", default: false },
+    "memory-steps": { type: "string" },
+    output: { type: "string" },
+    "no-write": { type: "boolean", default: false },
+    timeout: { type: "string" },
+    help: { type: "boolean", default: false },
   });
   if (values.help) {
     console.log(HELP);
