@@ -156,8 +156,8 @@ export function makeConv2DBackpropInput(stock: WasmKernelFunc): WasmKernelFunc {
     const dy = kernelInput(args.inputs, "dy");
     const filter = kernelInput(args.inputs, "filter");
     const blas = nativeBlas();
-    const nativeApplies = blas !== undefined && dy.dtype === "float32" && filter.dtype === "float32";
-    if (attrs.dataFormat === "NHWC" && nativeApplies) {
+    const useNative = blas !== undefined && dy.dtype === "float32" && filter.dtype === "float32";
+    if (attrs.dataFormat === "NHWC" && useNative) {
       return nativeConv2DBackpropInput(blas, backend, dy, filter, forwardInfo(attrs.inputShape, filter.shape, attrs));
     }
     // DepthToSpace has one block size for both axes.
