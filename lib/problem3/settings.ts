@@ -57,7 +57,7 @@ function snapshots(steps: number): number[] {
 }
 
 function ganSettings(profile: ProfileName, numClasses: number): GanSettings {
-  const steps = byProfile({ smoke: 40, cpu: 2400, full: 28000 }, profile);
+  const steps = byProfile({ smoke: 40, cpu: 1500, full: 28000 }, profile);
   return {
     model: {
       numClasses,
