@@ -55,7 +55,7 @@ function blasWasm(threads: number): BenchBackend {
  * Lists the configurations available on this machine: libtensorflow (when tfjs-node or
  * tfjs-node-gpu is installed), cpu, stock wasm with 1 thread, fixed wasm with 1 thread, and
  * fixed wasm with all logical cores (when there is more than one). When the native OpenBLAS
- * addon is built, fixed wasm with the addon on all logical cores comes last.
+ * addon is built, fixed wasm with the addon on 1 thread and on all logical cores come last.
  */
 export function availableBackends(): BenchBackend[] {
   const backends: BenchBackend[] = [];
@@ -70,6 +70,9 @@ export function availableBackends(): BenchBackend[] {
   backends.push(fixedWasm(1));
   const cores = Math.min(os.availableParallelism(), MAX_WASM_THREADS);
   if (cores > 1) backends.push(fixedWasm(cores));
-  if (fs.existsSync(NATIVE_BLAS_ADDON)) backends.push(blasWasm(cores));
+  if (fs.existsSync(NATIVE_BLAS_ADDON)) {
+    if (cores > 1) backends.push(blasWasm(1));
+    backends.push(blasWasm(cores));
+  }
   return backends;
 }
