@@ -308,8 +308,15 @@ def parse_args(argv: list):
     return parser.parse_args(argv)
 
 
+PROFILES = ("smoke", "cpu", "full")
+
+
 def main(argv: list) -> int:
     args = parse_args(argv)
+    profile = os.environ.get("HW5_PROFILE", "cpu").strip().lower()
+    if profile not in PROFILES:
+        print(f"Invalid HW5_PROFILE={os.environ['HW5_PROFILE']!r}: use one of {', '.join(PROFILES)}.", file=sys.stderr)
+        return 2
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         p for p in (str(KERNELSPEC_DIR), os.environ.get("JUPYTER_PATH", "")) if p
     )

@@ -99,7 +99,8 @@ export async function trainOrLoad<M extends SaveableModel>(options: CachedTraini
         model.load(dir);
       } catch (error) {
         throw new Error(
-          `Cached weights in ${displayPath(dir)} could not be loaded (${(error as Error).message}). Delete the folder or set HW5_RETRAIN=1.`,
+          `Cached weights in ${displayPath(dir)} could not be loaded: ${(error as Error).message} ` +
+            `Delete that folder (rm -rf ${displayPath(dir)}) to train this model again, or set HW5_RETRAIN=1 to retrain every model.`,
         );
       }
       const stored = JSON.parse(fs.readFileSync(path.join(dir, TRAINING_FILE), "utf8")) as FitResult;
