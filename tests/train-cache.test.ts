@@ -88,7 +88,7 @@ test("weight cache rejects a corrupt entry", async () => {
   const entry = await run(RECIPE);
   entry.model.dispose();
   fs.writeFileSync(path.join(entry.dir, "weights.bin"), Buffer.alloc(12));
-  await assert.rejects(run(RECIPE), /Cached weights in .* could not be loaded: .* rm -rf .* set HW5_RETRAIN=1/);
+  await assert.rejects(run(RECIPE), /Cached weights in .* could not be loaded: .*\(rm -rf .* set HW5_RETRAIN=1/);
   const repaired = await run(RECIPE, true);
   assert.equal(repaired.source, "trained");
   repaired.model.dispose();
