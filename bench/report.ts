@@ -121,10 +121,10 @@ function threadsTable(aggregates: readonly Aggregate[], workloads: string[]): st
     const find = (family: string, threads: number) => ran.find((a) => a.config === `${family}-${threads}`);
     const fastest = fastestTfjs(aggregates, workload, batchSize);
     const families = [...new Set(ran.map((a) => a.config.replace(/-\d+$/, "")))];
-    const shown = families.filter((family) => fastest?.config.startsWith(`${family}-`) || (find(family, 1) && find(family, maxThreads)));
+    const listedFamilies = families.filter((family) => fastest?.config.startsWith(`${family}-`) || (find(family, 1) && find(family, maxThreads)));
     const torchOne = pytorchAt(aggregates, workload, batchSize, 1);
     const torchMany = pytorchAt(aggregates, workload, batchSize, maxThreads);
-    for (const family of shown) {
+    for (const family of listedFamilies) {
       const single = find(family, 1);
       const many = find(family, maxThreads);
       const label = fastest?.config.startsWith(`${family}-`) ? `${family} (fastest)` : family;

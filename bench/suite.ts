@@ -219,8 +219,8 @@ export function runThroughputSuite(options: BenchOptions, log: (line: string) =>
  */
 export function defaultMemoryConfig(configs: string[]): string {
   if (configs.includes("tensorflow")) return "tensorflow";
-  const most = Math.max(...configs.map(configThreads));
-  return configs.filter((config) => configThreads(config) === most).pop() as string;
+  const maxThreads = Math.max(...configs.map(configThreads));
+  return configs.filter((config) => configThreads(config) === maxThreads).pop() as string;
 }
 
 /** Memory check: `memorySteps` steps of each workload per configuration, and in PyTorch. */

@@ -44,7 +44,7 @@ test("a non-finite step value stops training and names the step", async () => {
 });
 
 test("a step that leaks tensors is reported", async () => {
-  const kept: tf.Tensor[] = [];
+  const leaked: tf.Tensor[] = [];
   await assert.rejects(
     runSteps({
       trainCount: 8,
@@ -53,13 +53,13 @@ test("a step that leaks tensors is reported", async () => {
       seed: 1,
       recordEvery: 2,
       step: () => {
-        kept.push(tf.scalar(1));
+        leaked.push(tf.scalar(1));
         return { loss: 1 };
       },
     }),
     /Tensor leak/,
   );
-  tf.dispose(kept);
+  tf.dispose(leaked);
 });
 
 test("a batch larger than the data set is rejected", async () => {

@@ -1,7 +1,7 @@
 /**
- * Generation quality beyond the question: Frechet distances on the classifier's penultimate
- * features (the FID statistic with a Fashion-MNIST classifier in place of Inception), the
- * conditional GAN's class accuracy, the class mix of unconditional samples, and a
+ * Measures of generation quality. Frechet distances use the classifier's penultimate features:
+ * the FID statistic, with a Fashion-MNIST classifier in place of Inception. The other measures
+ * are the conditional GAN's class accuracy, the class mix of unconditional samples, and a
  * nearest-training-image search that separates new items from memorised ones.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -11,7 +11,7 @@ import { frechetDistance } from "../metrics/frechet";
 import { Random } from "../random";
 import { predictClasses } from "./classifierTraining";
 
-/** `count` images of `data` drawn without replacement with `seed`, [count, 28, 28, 1] in [0, 1]. */
+/** Draws `count` images of `data` without replacement with `seed`, as [count, 28, 28, 1] in [0, 1]. */
 export function randomImages(data: LabelledImages, count: number, seed: number): tf.Tensor4D {
   if (!(Number.isInteger(count) && count >= 1 && count <= data.count)) {
     throw new Error(`randomImages: count must be an integer in 1..${data.count}, got ${count}.`);
@@ -28,7 +28,7 @@ export interface FrechetRow {
 }
 
 /**
- * Frechet distance between the classifier features of each image set in `sets` ([N, S, S, 1]
+ * Computes the Frechet distance between the classifier features of each image set in `sets` ([N, S, S, 1]
  * in [0, 1]) and those of `reference`. Every set should have as many images as the others:
  * the estimate is biased upward for small N, so only equal-size rows compare.
  */
@@ -74,7 +74,7 @@ export function conditionalAccuracy(
   return classNames.map((className, label) => ({ label, className, accuracy: total[label] ? correct[label] / total[label] : Number.NaN, samples: total[label] }));
 }
 
-/** Share of images the classifier assigns to each class, in label order. */
+/** Computes the share of images the classifier assigns to each class, in label order. */
 export function predictedClassShares(classifier: FashionClassifier, images: tf.Tensor4D, classes: number): number[] {
   const predicted = predictClasses(classifier, images);
   const counts = new Array<number>(classes).fill(0);
@@ -91,7 +91,7 @@ export interface NearestImage {
 }
 
 /**
- * For each query image (row-major [Q, P] in [0, 1]) finds the nearest of the first `pool`
+ * Finds, for each query image (row-major [Q, P] in [0, 1]), the nearest of the first `pool`
  * training images in Euclidean pixel distance, by exhaustive search.
  */
 export function nearestTrainingImages(queries: Float32Array, training: Uint8Array, pixels: number, pool: number): NearestImage[] {
@@ -114,7 +114,7 @@ export function nearestTrainingImages(queries: Float32Array, training: Uint8Arra
   return results;
 }
 
-/** Training images at `rows` as [rows.length, P] floats in [0, 1]. */
+/** Copies the training images at `rows` as [rows.length, P] floats in [0, 1]. */
 export function trainingImagesAt(training: Uint8Array, pixels: number, rows: number[]): Float32Array {
   const output = new Float32Array(rows.length * pixels);
   rows.forEach((row, i) => {
