@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { makeBroadcastBinary } from "./broadcast-binary";
 import { makeConv2DBackpropFilter, makeConv2DBackpropInput } from "./conv2d-backprop";
 import { makeBatchMatMul, makeFusedMatMul } from "./matmul";
+import { makeLeadingMean, makeLeadingSum } from "./reduce-leading";
 import { makeTile } from "./tile";
 import { registerTileGradient } from "./tile-gradient";
 import { makeUnsortedSegmentSum } from "./unsorted-segment-sum";
@@ -36,6 +37,8 @@ const FIXES: KernelFix[] = [
   { kernelName: tf.Sub, make: replacing(makeBroadcastBinary) },
   { kernelName: tf.Multiply, make: replacing(makeBroadcastBinary) },
   { kernelName: tf.RealDiv, make: replacing(makeBroadcastBinary) },
+  { kernelName: tf.Sum, make: replacing(makeLeadingSum) },
+  { kernelName: tf.Mean, make: replacing(makeLeadingMean) },
 ];
 
 let registered: string[] | undefined;
