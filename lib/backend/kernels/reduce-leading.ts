@@ -31,7 +31,7 @@ interface LeadingBlock {
  * Returns the [outer, reduced, inner] view when the (normalised, sorted) reduction axes form
  * one contiguous block that leaves at least the last axis, else undefined.
  */
-export function leadingBlock(shape: readonly number[], axis: number | number[]): LeadingBlock | undefined {
+export function leadingBlock(shape: number[], axis: number | number[]): LeadingBlock | undefined {
   const rank = shape.length;
   if (rank < 2) return undefined;
   const axes = tf.util.parseAxisParam(axis, shape).sort((p, q) => p - q);
@@ -47,7 +47,7 @@ export function leadingBlock(shape: readonly number[], axis: number | number[]):
 }
 
 /** Output shape of a reduction over `axis`, with the reduced axes kept as 1 when keepDims. */
-function reducedShape(shape: readonly number[], axis: number | number[], keepDims: boolean): number[] {
+function reducedShape(shape: number[], axis: number | number[], keepDims: boolean): number[] {
   const axes = new Set(tf.util.parseAxisParam(axis, shape));
   const out: number[] = [];
   shape.forEach((dim, index) => {
