@@ -1,5 +1,5 @@
 /**
- * The native OpenBLAS sgemm addon (native/blas) and the wasm matMul and conv2d gradient
+ * The native OpenBLAS sgemm addon (native/blas) and the wasm matMul, conv2d gradient and Adam
  * kernels that use it.
  * When the addon is not built these tests skip, unless HW5_REQUIRE_NATIVE_BLAS=1 (as in CI),
  * which makes them fail with the reason.
@@ -15,6 +15,7 @@ import { describeBackend, initBackend, type BackendInfo } from "../lib/backend/i
 import { nativeConv2DBackpropFilter, nativeConv2DBackpropInput } from "../lib/backend/kernels/conv2d-native";
 import { sizeOf } from "../lib/backend/kernels/wasm-kernel-utils";
 import { nativeBlasAllowed, nativeBlasStatus, type NativeBlas, type PatchGeometry } from "../lib/backend/native-blas";
+import { adamStep } from "../lib/backend/kernels/adam-update";
 import { Random } from "../lib/random";
 import { assertClose, assertMatchesCpu, normalData, type OpCase } from "./backend/cpu-reference";
 
@@ -260,6 +261,61 @@ test("im2col rejects bad arguments by name", { skip }, () => {
   const shared = new Float32Array(4000);
   assert.throws(() => blas.im2col(shared, 0, shared.subarray(100), 0, g), { name: "RangeError", message: /x and patches overlap/ });
   assert.throws(() => (blas.im2col as (...args: unknown[]) => void)(x, 0, patches), { name: "TypeError", message: /expects 5 arguments/ });
+});
+
+/** Seven runs of `length` floats in one array (w, m, v, g, w', m', v'), with NaN between them. */
+function adamMemory(length: number, random: Random): { memory: Float32Array; offsets: number[] } {
+  const stride = length + 2;
+  const memory = new Float32Array(7 * stride + 1).fill(Number.NaN);
+  const offsets = Array.from({ length: 7 }, (_, run) => 1 + run * stride);
+  for (let run = 0; run < 4; run++) {
+    for (let i = 0; i < length; i++) {
+      // Second moments must not be negative.
+      const value = random.normal();
+      memory[offsets[run] + i] = run === 2 ? value * value : value;
+    }
+  }
+  return { memory, offsets };
+}
+
+test("adamStep matches the JavaScript step", { skip }, () => {
+  const blas = addon();
+  const hyper = { learningRate: 0.01, beta1: 0.8, beta2: 0.99, epsilon: 0.05, accBeta1: 0.8 ** 3, accBeta2: 0.99 ** 3 };
+  for (const length of [1, 7, 1000]) {
+    const { memory, offsets } = adamMemory(length, new Random(length));
+    const run = (index: number) => memory.subarray(offsets[index], offsets[index] + length);
+    const expected = [4, 5, 6].map(() => new Float32Array(length));
+    const arrays = {
+      variable: run(0),
+      firstMoment: run(1),
+      secondMoment: run(2),
+      gradient: run(3),
+      newVariable: expected[0],
+      newFirstMoment: expected[1],
+      newSecondMoment: expected[2],
+    };
+    adamStep(arrays, hyper, hyper.accBeta1, hyper.accBeta2);
+    blas.adamStep(memory, offsets, length, hyper);
+    for (const [i, index] of [4, 5, 6].entries()) assertClose(run(index), expected[i], 1e-6, `length ${length} run ${index}`);
+    // The NaN guards around each run are untouched.
+    assert.ok(offsets.every((offset) => Number.isNaN(memory[offset - 1]) && Number.isNaN(memory[offset + length])));
+  }
+});
+
+test("adamStep rejects bad arguments by name", { skip }, () => {
+  const blas = addon();
+  const hyper = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, accBeta1: 0.9, accBeta2: 0.999 };
+  const { memory, offsets } = adamMemory(5, new Random(1));
+  blas.adamStep(memory, offsets, 5, hyper); // the valid call the cases below change
+  assert.throws(() => blas.adamStep(memory, offsets.slice(1), 5, hyper), { name: "RangeError", message: /offsets has 6 entries, expected 7/ });
+  const late = [...offsets.slice(0, 6), memory.length - 4];
+  assert.throws(() => blas.adamStep(memory, late, 5, hyper), { name: "RangeError", message: /newSecondMoment needs elements \[46, 51\), but memory has 50/ });
+  const inPlace = [...offsets.slice(0, 4), offsets[0], ...offsets.slice(5)];
+  assert.throws(() => blas.adamStep(memory, inPlace, 5, hyper), { name: "RangeError", message: /newVariable at offset 1 overlaps variable at offset 1/ });
+  const { epsilon, ...withoutEpsilon } = hyper;
+  assert.equal(epsilon, 1e-7);
+  assert.throws(() => blas.adamStep(memory, offsets, 5, withoutEpsilon as typeof hyper), { name: "TypeError", message: /epsilon must be a number/ });
+  assert.throws(() => (blas.adamStep as (...args: unknown[]) => void)(memory, offsets, 5), { name: "TypeError", message: /expects 4 arguments/ });
 });
 
 test("setThreads sets the OpenBLAS thread count", { skip }, () => {

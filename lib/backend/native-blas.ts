@@ -83,6 +83,24 @@ export interface NativeBlas {
    * it from (the adjoint of im2col). x is not cleared first. Throws as im2col does.
    */
   col2im(patches: Float32Array, patchesOffset: number, x: Float32Array, xOffset: number, geometry: PatchGeometry): void;
+  /**
+   * Runs one Adam step of one variable in a single pass over `memory`, with the float32
+   * operations of tf.train.adam. `offsets` lists the first elements of seven runs of `length`
+   * floats: variable, first moment, second moment, gradient, then the new variable and moments.
+   * @throws TypeError for a wrong argument type, RangeError for a run outside memory or an
+   * output overlapping another run.
+   */
+  adamStep(memory: Float32Array, offsets: number[], length: number, hyper: AdamHyper): void;
+}
+
+/** Hyperparameters of NativeBlas.adamStep: accBeta1 and accBeta2 are beta1^t and beta2^t. */
+export interface AdamHyper {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  accBeta1: number;
+  accBeta2: number;
 }
 
 /** Whether the addon is in use, and the reason when it is not. */
@@ -91,7 +109,7 @@ export type NativeBlasStatus =
   | { available: false; reason: string };
 
 /** Functions the library calls; an addon built from older sources may lack some. */
-const ADDON_FUNCTIONS: (keyof NativeBlas)[] = ["sgemm", "setThreads", "getThreads", "config", "im2col", "col2im"];
+const ADDON_FUNCTIONS: (keyof NativeBlas)[] = ["sgemm", "setThreads", "getThreads", "config", "im2col", "col2im", "adamStep"];
 
 let status: NativeBlasStatus | undefined;
 

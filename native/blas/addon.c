@@ -1,7 +1,7 @@
 /*
- * Node-API addon for the wasm backend's matMul and conv2d kernels: single-precision GEMM on
- * OpenBLAS (sgemm.c) and the patch matrices of a convolution (patches.c), on Float32Arrays
- * that may be views on the wasm heap.
+ * Node-API addon for the wasm backend's matMul, conv2d and Adam kernels: single-precision GEMM
+ * on OpenBLAS (sgemm.c), the patch matrices of a convolution (patches.c) and one-pass Adam
+ * steps (adam.c), on Float32Arrays that may be views on the wasm heap.
  */
 #include "addon.h"
 #include "args.h"
@@ -14,6 +14,7 @@ NAPI_MODULE_INIT() {
       {"config", NULL, js_config, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"im2col", NULL, js_im2col, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"col2im", NULL, js_col2im, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"adamStep", NULL, js_adam_step, NULL, NULL, NULL, napi_default_jsproperty, NULL},
   };
   if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) {
     return throw_last_error(env);

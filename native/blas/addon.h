@@ -14,4 +14,7 @@ napi_value js_config(napi_env env, napi_callback_info info);
 napi_value js_im2col(napi_env env, napi_callback_info info);
 napi_value js_col2im(napi_env env, napi_callback_info info);
 
+/* adam.c */
+napi_value js_adam_step(napi_env env, napi_callback_info info);
+
 #endif
