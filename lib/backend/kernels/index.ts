@@ -4,6 +4,7 @@
  * tfjs-backend-wasm 4.22.0 internals, so the package versions are pinned exactly.
  */
 import * as tf from "@tensorflow/tfjs";
+import { ADAM_UPDATE, registerAdamUpdateKernel } from "./adam-update";
 import { makeBroadcastBinary } from "./broadcast-binary";
 import { makeConv2DBackpropFilter, makeConv2DBackpropInput } from "./conv2d-backprop";
 import { makeBatchMatMul, makeFusedMatMul } from "./matmul";
@@ -66,6 +67,9 @@ export function registerWasmKernelFixes(): string[] {
     });
     names.push(fix.kernelName);
   }
+  // A new kernel rather than a replacement: see adam-update.ts.
+  registerAdamUpdateKernel("wasm");
+  names.push(ADAM_UPDATE);
   registered = names;
   return names;
 }
