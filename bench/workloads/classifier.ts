@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 
 import { Random } from "../../lib/random";
+import { adam } from "../../lib/train/fusedAdam";
 import { modelMultiplyAdds, trainingFlops } from "../flops";
 import { checkedLoss, type WorkloadSession } from "./workload";
 
@@ -28,7 +29,7 @@ export function classifierSession(
     labels: Int32Array.from({ length: batchSize }, () => random.int(numClasses)),
   }));
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
-  const optimizer = tf.train.adam(1e-3);
+  const optimizer = adam(1e-3);
   let stepIndex = 0;
 
   return {

@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 
 import { Random } from "../../lib/random";
+import { adam } from "../../lib/train/fusedAdam";
 import { trainingFlops } from "../flops";
 import { checkedLoss, type Workload, type WorkloadSession } from "./workload";
 
@@ -61,7 +62,7 @@ export const denseAutoencoder: Workload = {
   async create(batchSize: number, seed: number): Promise<WorkloadSession> {
     const layers = createLayers();
     const variables = layers.flatMap((layer) => [layer.weights, layer.bias]);
-    const optimizer = tf.train.adam(1e-3);
+    const optimizer = adam(1e-3);
     const random = new Random(seed);
     const batches = Array.from({ length: DISTINCT_BATCHES }, () => Float32Array.from({ length: batchSize * LAYER_SIZES[0] }, () => random.uniform()));
     let stepIndex = 0;

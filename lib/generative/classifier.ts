@@ -12,6 +12,7 @@
 import * as tf from "@tensorflow/tfjs";
 
 import { Random } from "../random";
+import { adam } from "../train/fusedAdam";
 import { imageBatch, minimizeLoss, seededGlorotUniform, trainableVariables } from "./tensorUtils";
 
 export interface ClassifierConfig {
@@ -80,7 +81,7 @@ export class FashionClassifier {
 
     this.model = tf.model({ inputs: input, outputs: logits, name: "fashion_classifier" });
     this.featureModel = tf.model({ inputs: input, outputs: features, name: "fashion_classifier_features" });
-    this.optimizer = tf.train.adam(this.config.learningRate);
+    this.optimizer = adam(this.config.learningRate);
   }
 
   /** Runs one Adam step of softmax cross-entropy on images [B, S, S, 1] in [0, 1]; returns the mean loss in nats. */

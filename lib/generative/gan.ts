@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 
 import { Random } from "../random";
+import { adam } from "../train/fusedAdam";
 import {
   gradientPenalty,
   nonSaturatingDiscriminatorLoss,
@@ -84,8 +85,8 @@ export class Gan {
     this.generator = buildGenerator(this.config, this.random);
     this.discriminator = buildDiscriminator(this.config, this.random);
     const { adamBeta1, adamBeta2 } = this.config;
-    this.generatorOptimizer = tf.train.adam(this.config.generatorLearningRate, adamBeta1, adamBeta2);
-    this.discriminatorOptimizer = tf.train.adam(this.config.discriminatorLearningRate, adamBeta1, adamBeta2);
+    this.generatorOptimizer = adam(this.config.generatorLearningRate, adamBeta1, adamBeta2);
+    this.discriminatorOptimizer = adam(this.config.discriminatorLearningRate, adamBeta1, adamBeta2);
   }
 
   /** Number of classes of the label input, 0 for an unconditional GAN. */

@@ -13,6 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 
 import { Random } from "../random";
+import { adam } from "../train/fusedAdam";
 import { seededGlorotUniform as initializer, minimizeLoss, seededNormal, trainableVariables } from "./tensorUtils";
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -169,7 +170,7 @@ export class GaussianVae {
             true,
           )
         : null;
-    this.optimizer = tf.train.adam(this.config.learningRate);
+    this.optimizer = adam(this.config.learningRate);
   }
 
   /** Parameters of q(z|x) for images [B, H, W, C]. */

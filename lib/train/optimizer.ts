@@ -1,5 +1,6 @@
 /** Optimiser configs that can be stored in a cache key, and a learning-rate setter for them. */
 import * as tf from "@tensorflow/tfjs";
+import { adam } from "./fusedAdam";
 
 export type OptimizerConfig =
   | {
@@ -17,11 +18,11 @@ export type OptimizerConfig =
   | { name: "sgd"; learningRate: number }
   | { name: "momentum"; learningRate: number; momentum: number; nesterov?: boolean };
 
-/** Creates the TF.js optimiser. Adam defaults: beta1 0.9, beta2 0.999, epsilon 1e-8 (PyTorch's). */
+/** Creates the TF.js optimiser (Adam: the fused one of fusedAdam.ts). Adam defaults: beta1 0.9, beta2 0.999, epsilon 1e-8 (PyTorch's). */
 export function createOptimizer(config: OptimizerConfig): tf.Optimizer {
   switch (config.name) {
     case "adam":
-      return tf.train.adam(config.learningRate, config.beta1 ?? 0.9, config.beta2 ?? 0.999, config.epsilon ?? 1e-8);
+      return adam(config.learningRate, config.beta1 ?? 0.9, config.beta2 ?? 0.999, config.epsilon ?? 1e-8);
     case "sgd":
       return tf.train.sgd(config.learningRate);
     case "momentum":
