@@ -15,7 +15,7 @@ before(async () => {
 
 test("fixed kernels are registered", async () => {
   const info = await initBackend();
-  for (const name of ["Conv2DBackpropFilter", "Conv2DBackpropInput", "UnsortedSegmentSum", "Tile"]) {
+  for (const name of ["Conv2DBackpropFilter", "Conv2DBackpropInput", "UnsortedSegmentSum", "Tile", "Identity", "Sum", "Mean", "AdamUpdate"]) {
     assert.ok(info.kernelFixes.includes(name), `${name} in ${info.kernelFixes.join(", ")}`);
     assert.notEqual(tf.getKernel(name, "wasm"), undefined, name);
   }
@@ -147,4 +147,29 @@ test("unsortedSegmentSum of int32 matches cpu", async () => {
   }
   assert.deepEqual(results[1], results[0]);
   assert.deepEqual(results[0], [5, 6, 4, 6, 0, 0]);
+});
+
+test("identity shares memory and survives disposal", async () => {
+  await tf.setBackend("wasm");
+  const backend = tf.backend() as unknown as { numDataIds(): number };
+  const x = tf.tensor2d([[1, -2], [3, 4]]);
+  const idsBefore = backend.numDataIds();
+  const copy = tf.clone(x);
+  assert.equal(backend.numDataIds(), idsBefore, "clone allocated new memory");
+  x.dispose();
+  assert.deepEqual([...copy.dataSync()], [1, -2, 3, 4]);
+  copy.dispose();
+  assert.equal(backend.numDataIds(), idsBefore - 1);
+});
+
+test("identity keeps int32 and string tensors", async () => {
+  await tf.setBackend("wasm");
+  const labels = tf.tensor1d([3, 1], "int32");
+  const labelsCopy = tf.clone(labels);
+  assert.equal(labelsCopy.dtype, "int32");
+  assert.deepEqual([...labelsCopy.dataSync()], [3, 1]);
+  const words = tf.tensor1d(["a", "b"], "string");
+  const wordsCopy = tf.clone(words);
+  assert.deepEqual(wordsCopy.arraySync(), ["a", "b"]);
+  tf.dispose([labels, labelsCopy, words, wordsCopy]);
 });

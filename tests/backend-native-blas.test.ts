@@ -12,7 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 
 import { describeBackend, initBackend, type BackendInfo } from "../lib/backend/index";
-import { nativeConv2DBackpropFilter, nativeConv2DBackpropInput } from "../lib/backend/kernels/conv2d-native";
+import { nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput } from "../lib/backend/kernels/conv2d-native";
 import { sizeOf } from "../lib/backend/kernels/wasm-kernel-utils";
 import { nativeBlasAllowed, nativeBlasStatus, type NativeBlas, type PatchGeometry } from "../lib/backend/native-blas";
 import { adamStep } from "../lib/backend/kernels/adam-update";
@@ -448,6 +448,8 @@ test("conv2d gradients on sgemm match cpu", { skip }, async () => {
     [[2, 8, 7, 3], [3, 3, 3, 4], 2, [[0, 0], [1, 2], [0, 1], [0, 0]]],
     [[2, 4, 4, 3], [5, 5, 3, 2], 1, "same"], // filter wider than the input
     [[2, 6, 6, 32], [3, 3, 32, 8], 1, "same"], // channel runs long enough for subarray copies
+    [[2, 5, 6, 7], [1, 1, 7, 3], 1, "valid"], // 1x1: the input is the patch matrix
+    [[2, 5, 6, 7], [1, 1, 7, 3], 2, "same"], // 1x1 stride 2: a ResNet shortcut
   ];
   for (const [index, [xShape, filterShape, strides, pad]] of cases.entries()) {
     const opCase: OpCase = {
@@ -459,7 +461,22 @@ test("conv2d gradients on sgemm match cpu", { skip }, async () => {
   }
 });
 
-test("conv2d gradients agree across batch chunks", { skip }, async () => {
+test("fused conv2d on sgemm matches cpu", { skip }, async () => {
+  addon();
+  const cases: [string, number[], (x: tf.Tensor, filter: tf.Tensor, bias: tf.Tensor) => tf.Tensor][] = [
+    // label, bias shape, op
+    ["bias, relu", [4], (x, filter, bias) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides: 2, pad: "same", bias, activation: "relu" })],
+    ["bias [1, 1, 1, co], linear", [1, 1, 1, 4], (x, filter, bias) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides: 1, pad: "valid", bias })],
+    ["scalar bias, leakyrelu", [1], (x, filter, bias) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides: 1, pad: "same", bias, activation: "leakyrelu", leakyreluAlpha: 0.1 })],
+    ["bias, prelu", [4], (x, filter, bias) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides: 1, pad: "same", bias, activation: "prelu", preluActivationWeights: tf.fill([4], 0.3) })],
+  ];
+  for (const [index, [label, biasShape, op]] of cases.entries()) {
+    const opCase: OpCase = { label: `fused conv2d ${label}`, shapes: [[2, 7, 6, 3], [3, 3, 3, 4], biasShape], op };
+    await assertNativeMatchesCpu(opCase, 1050 + index);
+  }
+});
+
+test("conv2d kernels agree across batch chunks", { skip }, async () => {
   const blas = addon();
   await tf.setBackend("wasm");
   const backend = tf.backend() as BackendWasm;
@@ -474,6 +491,9 @@ test("conv2d gradients agree across batch chunks", { skip }, async () => {
     const asTensor = (info: tf.TensorInfo) => tf.engine().makeTensorFromTensorInfo(info);
     // One batch element's patch matrix has 4 * 3 * 27 = 324 floats: 700 makes chunks of 2, 2, 1.
     for (const maxPatchFloats of [700, 1]) {
+      const chunkedForward = asTensor(nativeConv2D(blas, backend, x, filter, info, undefined, maxPatchFloats));
+      const wholeForward = asTensor(nativeConv2D(blas, backend, x, filter, info));
+      assertClose(chunkedForward.dataSync() as Float32Array, wholeForward.dataSync() as Float32Array, 0, `forward, chunks of ${maxPatchFloats} floats`);
       const chunked = asTensor(nativeConv2DBackpropFilter(blas, backend, x, dy, info, maxPatchFloats));
       const whole = asTensor(nativeConv2DBackpropFilter(blas, backend, x, dy, info));
       assertClose(chunked.dataSync() as Float32Array, whole.dataSync() as Float32Array, 1e-6, `filter gradient, chunks of ${maxPatchFloats} floats`);

@@ -1,12 +1,13 @@
 /**
- * Conv2D gradients on the native OpenBLAS sgemm (lib/backend/native-blas.ts), through patch
- * matrices (im2col).
+ * Conv2D and its gradients on the native OpenBLAS sgemm (lib/backend/native-blas.ts), through
+ * patch matrices (im2col).
  *
  * The kernels take NHWC data, stride (sh, sw), padding (top, left), no dilation and a filter W
  * of shape [fh, fw, ci, co]. The patch matrix P has one row per output position (b, oh, ow)
  * and one column per filter tap (kh, kw, c):
  *   P[(b, oh, ow), (kh, kw, c)] = x[b, oh * sh + kh - top, ow * sw + kw - left, c], 0 outside x.
  * With dy as a [B * OH * OW, co] matrix and W as [fh * fw * ci, co]:
+ *   forward: y = P @ W, where a 1x1 filter with stride 1 and no padding reads x itself as P;
  *   filter gradient: dW = P^T @ dy;
  *   input gradient: dP = dy @ W^T, and each entry of dP is added to dx at the x position that
  *   the same entry of P was read from (col2im).
@@ -16,6 +17,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { NativeBlas, PatchGeometry } from "../native-blas";
+import { fillRowsWithBias } from "./matmul-native";
 import { heapFloats, heapIndex } from "./native-heap";
 
 /**
@@ -42,7 +44,7 @@ interface ConvGeometry extends PatchGeometry {
 
 function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
-    throw new Error(`Native conv2d gradients support dilation 1 only, got ${info.dilationHeight} x ${info.dilationWidth}.`);
+    throw new Error(`Native conv2d kernels support dilation 1 only, got ${info.dilationHeight} x ${info.dilationWidth}.`);
   }
   return {
     batch: info.batchSize,
@@ -75,6 +77,55 @@ function patchSize(g: ConvGeometry): number {
 function batchChunk(g: ConvGeometry, maxPatchFloats: number): number {
   const floatsPerElement = g.outHeight * g.outWidth * patchSize(g);
   return Math.max(1, Math.min(g.batch, Math.floor(maxPatchFloats / Math.max(1, floatsPerElement))));
+}
+
+/** Tells whether P equals x read as a [B * H * W, ci] matrix: a 1x1 filter, stride 1, no padding. */
+function patchesAreInput(g: ConvGeometry): boolean {
+  const onePixel = g.filterHeight === 1 && g.filterWidth === 1 && g.strideHeight === 1 && g.strideWidth === 1;
+  return onePixel && g.padTop === 0 && g.padLeft === 0 && g.outHeight === g.inHeight && g.outWidth === g.inWidth;
+}
+
+/**
+ * Computes y [B, OH, OW, co] = P @ W on sgemm for each batch chunk of at most
+ * `maxPatchFloats` floats of P. A `bias` of co values is copied into every row of y first, and
+ * sgemm adds the product to it.
+ */
+export function nativeConv2D(
+  blas: NativeBlas,
+  backend: BackendWasm,
+  x: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  bias?: tf.TensorInfo,
+  maxPatchFloats = MAX_PATCH_FLOATS,
+): tf.TensorInfo {
+  const g = geometry(info);
+  const columns = patchSize(g);
+  const positions = g.outHeight * g.outWidth;
+  const out = backend.makeOutput([g.batch, g.outHeight, g.outWidth, g.outChannels], "float32");
+  const size = g.batch * positions * g.outChannels;
+  if (size === 0) return out;
+  if (bias !== undefined) fillRowsWithBias(backend, out, bias, g.outChannels);
+  const beta = bias !== undefined ? 1 : 0;
+  const heap = heapFloats(backend);
+  const outStart = heapIndex(backend, out);
+  const xStart = heapIndex(backend, x);
+  const filterStart = heapIndex(backend, filter);
+  if (patchesAreInput(g)) {
+    blas.sgemm(false, false, g.batch * positions, g.outChannels, columns, 1, heap, xStart, Math.max(1, columns), heap, filterStart, g.outChannels, beta, heap, outStart, g.outChannels);
+    return out;
+  }
+
+  const chunk = batchChunk(g, maxPatchFloats);
+  const patches = scratchBuffer(chunk * positions * columns);
+  for (let b0 = 0; b0 < g.batch; b0 += chunk) {
+    const b1 = Math.min(g.batch, b0 + chunk);
+    blas.im2col(heap, xStart + b0 * inputSize(g), patches, 0, { ...g, batch: b1 - b0 });
+    const rows = (b1 - b0) * positions;
+    const outChunk = outStart + b0 * positions * g.outChannels;
+    blas.sgemm(false, false, rows, g.outChannels, columns, 1, patches, 0, Math.max(1, columns), heap, filterStart, g.outChannels, beta, heap, outChunk, g.outChannels);
+  }
+  return out;
 }
 
 /**

@@ -7,6 +7,8 @@ import * as tf from "@tensorflow/tfjs";
 import { ADAM_UPDATE, registerAdamUpdateKernel } from "./adam-update";
 import { makeBroadcastBinary } from "./broadcast-binary";
 import { makeConv2DBackpropFilter, makeConv2DBackpropInput } from "./conv2d-backprop";
+import { makeConv2D, makeFusedConv2D } from "./conv2d-forward";
+import { makeIdentity } from "./identity";
 import { makeBatchMatMul, makeFusedMatMul } from "./matmul";
 import { makeLeadingMean, makeLeadingSum } from "./reduce-leading";
 import { makeTile } from "./tile";
@@ -30,6 +32,8 @@ function replacing(make: (stock: WasmKernelFunc) => WasmKernelFunc): KernelFix["
 const FIXES: KernelFix[] = [
   { kernelName: tf.BatchMatMul, make: replacing(makeBatchMatMul) },
   { kernelName: tf._FusedMatMul, make: replacing(makeFusedMatMul) },
+  { kernelName: tf.Conv2D, make: replacing(makeConv2D) },
+  { kernelName: tf.FusedConv2D, make: replacing(makeFusedConv2D) },
   { kernelName: tf.Conv2DBackpropFilter, make: makeConv2DBackpropFilter },
   { kernelName: tf.Conv2DBackpropInput, make: replacing(makeConv2DBackpropInput) },
   { kernelName: tf.UnsortedSegmentSum, make: makeUnsortedSegmentSum },
@@ -38,6 +42,7 @@ const FIXES: KernelFix[] = [
   { kernelName: tf.Sub, make: replacing(makeBroadcastBinary) },
   { kernelName: tf.Multiply, make: replacing(makeBroadcastBinary) },
   { kernelName: tf.RealDiv, make: replacing(makeBroadcastBinary) },
+  { kernelName: tf.Identity, make: replacing(makeIdentity) },
   { kernelName: tf.Sum, make: replacing(makeLeadingSum) },
   { kernelName: tf.Mean, make: replacing(makeLeadingMean) },
 ];

@@ -23,6 +23,7 @@ import {
   type WasmKernelFunc,
 } from "./wasm-kernel-utils";
 import { nativeBlas, type NativeBlas } from "../native-blas";
+import { biasAndActivation } from "./fused-epilogue";
 import { fillRowsWithBias, isRowBias, nativeProduct, nativeApplies } from "./matmul-native";
 
 /**
@@ -198,29 +199,6 @@ export function makeBatchMatMul(stock: WasmKernelFunc): WasmKernelFunc {
   };
 }
 
-/** Applies the fused activation named in `args.attrs` to `x` with a separate wasm kernel. */
-function applyActivation(backend: BackendWasm, x: tf.TensorInfo, args: WasmKernelArgs): tf.TensorInfo {
-  const { activation, leakyreluAlpha } = args.attrs as { activation: string; leakyreluAlpha?: number };
-  switch (activation) {
-    case "linear":
-      return x;
-    case "relu":
-      return runWasmKernel(tf.Relu, { x }, {}, backend);
-    case "relu6":
-      return runWasmKernel(tf.Relu6, { x }, {}, backend);
-    case "sigmoid":
-      return runWasmKernel(tf.Sigmoid, { x }, {}, backend);
-    case "elu":
-      return runWasmKernel(tf.Elu, { x }, {}, backend);
-    case "leakyrelu":
-      return runWasmKernel(tf.LeakyRelu, { x }, { alpha: leakyreluAlpha ?? 0.2 }, backend);
-    case "prelu":
-      return runWasmKernel(tf.Prelu, { x, alpha: kernelInput(args.inputs, "preluActivationWeights") }, {}, backend);
-    default:
-      throw new Error(`Activation "${activation}" is not supported by _FusedMatMul on wasm.`);
-  }
-}
-
 /**
  * Batched fused product as three kernels: product, bias add, activation. Stock wasm's loop
  * for batched (or transposed) fused products reads the bias at min(i * n + j, n - 1), which
@@ -231,16 +209,8 @@ function unfusedMatMul(args: WasmKernelArgs): tf.TensorInfo {
   const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
   const a = kernelInput(args.inputs, "a");
   const b = kernelInput(args.inputs, "b");
-  const bias = args.inputs.bias;
   const product = runWasmKernel(tf.BatchMatMul, { a, b }, { transposeA, transposeB }, backend);
-  let preActivation = product;
-  if (bias !== undefined) {
-    preActivation = runWasmKernel(tf.Add, { a: product, b: bias }, {}, backend);
-    disposeIntermediate(backend, product);
-  }
-  const out = applyActivation(backend, preActivation, args);
-  if (out !== preActivation) disposeIntermediate(backend, preActivation);
-  return out;
+  return biasAndActivation(backend, product, args, false);
 }
 
 /**
@@ -256,15 +226,7 @@ function nativeFusedMatMul(blas: NativeBlas, args: WasmKernelArgs, shape: Produc
   const biasInProduct = bias !== undefined && isRowBias(bias, shape.n, outShape.length);
   if (biasInProduct) fillRowsWithBias(backend, product, bias, shape.n);
   nativeProduct(blas, backend, a, b, transposeA, transposeB, shape, product, biasInProduct ? 1 : 0);
-
-  let preActivation = product;
-  if (bias !== undefined && !biasInProduct) {
-    preActivation = runWasmKernel(tf.Add, { a: product, b: bias }, {}, backend);
-    disposeIntermediate(backend, product);
-  }
-  const out = applyActivation(backend, preActivation, args);
-  if (out !== preActivation) disposeIntermediate(backend, preActivation);
-  return out;
+  return biasAndActivation(backend, product, args, biasInProduct);
 }
 
 /**
