@@ -11,21 +11,22 @@ import { makeConv2D, makeFusedConv2D } from "./conv2d-forward";
 import { makeIdentity } from "./identity";
 import { makeBatchMatMul, makeFusedMatMul } from "./matmul";
 import { makeLeadingMean, makeLeadingSum } from "./reduce-leading";
+import { makeSlice, makeSplitV } from "./slice";
 import { makeTile } from "./tile";
 import { registerTileGradient } from "./tile-gradient";
 import { makeUnsortedSegmentSum } from "./unsorted-segment-sum";
-import type { WasmKernelFunc } from "./wasm-kernel-utils";
+import type { WasmKernelFunc, WasmMultiKernelFunc } from "./wasm-kernel-utils";
 
 /** A kernel fix: builds the new kernel function from the stock one (undefined if missing). */
 interface KernelFix {
   kernelName: string;
-  make(stock: WasmKernelFunc | undefined): WasmKernelFunc;
+  make(stock: WasmKernelFunc | undefined): WasmKernelFunc | WasmMultiKernelFunc;
 }
 
-function replacing(make: (stock: WasmKernelFunc) => WasmKernelFunc): KernelFix["make"] {
+function replacing<F extends WasmKernelFunc | WasmMultiKernelFunc>(make: (stock: F) => F): KernelFix["make"] {
   return (stock) => {
     if (stock === undefined) throw new Error("The stock wasm kernel to replace is not registered.");
-    return make(stock);
+    return make(stock as unknown as F);
   };
 }
 
@@ -43,6 +44,8 @@ const FIXES: KernelFix[] = [
   { kernelName: tf.Multiply, make: replacing(makeBroadcastBinary) },
   { kernelName: tf.RealDiv, make: replacing(makeBroadcastBinary) },
   { kernelName: tf.Identity, make: replacing(makeIdentity) },
+  { kernelName: tf.Slice, make: replacing(makeSlice) },
+  { kernelName: tf.SplitV, make: replacing(makeSplitV) },
   { kernelName: tf.Sum, make: replacing(makeLeadingSum) },
   { kernelName: tf.Mean, make: replacing(makeLeadingMean) },
 ];

@@ -18,6 +18,9 @@ export interface WasmKernelArgs {
 /** A kernel function of the wasm backend with a single output. */
 export type WasmKernelFunc = (args: WasmKernelArgs) => tf.TensorInfo;
 
+/** A kernel function of the wasm backend with several outputs. */
+export type WasmMultiKernelFunc = (args: WasmKernelArgs) => tf.TensorInfo[];
+
 /** Bridge functions that stock init() of tfjs-backend-wasm adds to the module. */
 interface Bridge {
   registerTensor(id: number, size: number, memoryOffset: number): void;
