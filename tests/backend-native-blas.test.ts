@@ -1,6 +1,6 @@
 /**
- * The native OpenBLAS sgemm addon (native/blas) and the wasm matMul, conv2d gradient and Adam
- * kernels that use it.
+ * The native OpenBLAS sgemm addon (native/blas) and the wasm matMul, conv2d, Adam, Exp and
+ * Erf kernels that use it.
  * When the addon is not built these tests skip, unless HW5_REQUIRE_NATIVE_BLAS=1 (as in CI),
  * which makes them fail with the reason.
  */
@@ -316,6 +316,42 @@ test("adamStep rejects bad arguments by name", { skip }, () => {
   assert.equal(epsilon, 1e-7);
   assert.throws(() => blas.adamStep(memory, offsets, 5, withoutEpsilon as typeof hyper), { name: "TypeError", message: /epsilon must be a number/ });
   assert.throws(() => (blas.adamStep as (...args: unknown[]) => void)(memory, offsets, 5), { name: "TypeError", message: /expects 4 arguments/ });
+});
+
+test("exp and erf on the addon match cpu", { skip }, async () => {
+  addon();
+  const cases: OpCase[] = [
+    { label: "exp", shapes: [[3, 1000]], op: (x) => tf.exp(x) },
+    { label: "erf", shapes: [[7, 333]], op: (x) => tf.erf(x) },
+    { label: "gelu", shapes: [[64, 17]], op: (x) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))) },
+  ];
+  for (const [index, opCase] of cases.entries()) {
+    await assertMatchesCpu("wasm", opCase, { seed: 1200 + index, relativeTolerance: 1e-6 });
+  }
+  // Special values, to 5 digits: the cpu backend evaluates erf by an approximation.
+  const inputs = [Infinity, -Infinity, Number.NaN, 0, -100, 100, 88, -87, 1e-3];
+  const results: string[][] = [];
+  for (const backend of ["cpu", "wasm"]) {
+    await tf.setBackend(backend);
+    results.push(
+      tf.tidy(() => {
+        const x = tf.tensor1d(inputs);
+        return [...tf.exp(x).dataSync(), ...tf.erf(x).dataSync()].map((value) => value.toPrecision(5));
+      }),
+    );
+  }
+  assert.deepEqual(results[1], results[0]);
+});
+
+test("unary rejects bad arguments by name", { skip }, () => {
+  const blas = addon();
+  const memory = new Float32Array(10);
+  blas.unary("exp", memory, 0, 5, 5); // the valid call the cases below change
+  assert.throws(() => blas.unary("tanh" as "exp", memory, 0, 5, 5), { name: "RangeError", message: /op "tanh" is unknown, use exp or erf/ });
+  assert.throws(() => blas.unary("erf", memory, 0, 6, 5), { name: "RangeError", message: /y needs elements \[6, 11\), but memory has 10/ });
+  assert.throws(() => blas.unary("erf", memory, 0, 3, 5), { name: "RangeError", message: /x at offset 0 and y at offset 3 overlap/ });
+  assert.throws(() => blas.unary("exp", new Float64Array(10) as unknown as Float32Array, 0, 5, 5), { name: "TypeError", message: /memory must be/ });
+  assert.throws(() => (blas.unary as (...args: unknown[]) => void)("exp", memory, 0, 5), { name: "TypeError", message: /expects 5 arguments/ });
 });
 
 test("setThreads sets the OpenBLAS thread count", { skip }, () => {

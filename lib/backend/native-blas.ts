@@ -91,7 +91,17 @@ export interface NativeBlas {
    * output overlapping another run.
    */
   adamStep(memory: Float32Array, offsets: number[], length: number, hyper: AdamHyper): void;
+  /**
+   * Writes y[i] = op(x[i]) for the runs of `length` floats at xOffset and yOffset in `memory`,
+   * vectorized through glibc's libmvec.
+   * @throws TypeError for a wrong argument type, RangeError for an unknown op, a run outside
+   * memory or overlapping runs.
+   */
+  unary(op: NativeUnaryOp, memory: Float32Array, xOffset: number, yOffset: number, length: number): void;
 }
+
+/** Elementwise functions of NativeBlas.unary. */
+export type NativeUnaryOp = "exp" | "erf";
 
 /** Hyperparameters of NativeBlas.adamStep: accBeta1 and accBeta2 are beta1^t and beta2^t. */
 export interface AdamHyper {
@@ -109,7 +119,7 @@ export type NativeBlasStatus =
   | { available: false; reason: string };
 
 /** Functions the library calls; an addon built from older sources may lack some. */
-const ADDON_FUNCTIONS: (keyof NativeBlas)[] = ["sgemm", "setThreads", "getThreads", "config", "im2col", "col2im", "adamStep"];
+const ADDON_FUNCTIONS: (keyof NativeBlas)[] = ["sgemm", "setThreads", "getThreads", "config", "im2col", "col2im", "adamStep", "unary"];
 
 let status: NativeBlasStatus | undefined;
 

@@ -17,4 +17,7 @@ napi_value js_col2im(napi_env env, napi_callback_info info);
 /* adam.c */
 napi_value js_adam_step(napi_env env, napi_callback_info info);
 
+/* unary.c */
+napi_value js_unary(napi_env env, napi_callback_info info);
+
 #endif

@@ -12,6 +12,7 @@ import { makeIdentity } from "./identity";
 import { makeBatchMatMul, makeFusedMatMul } from "./matmul";
 import { makeLeadingMean, makeLeadingSum } from "./reduce-leading";
 import { makeSlice, makeSplitV } from "./slice";
+import { makeNativeUnary } from "./unary-native";
 import { makeTile } from "./tile";
 import { registerTileGradient } from "./tile-gradient";
 import { makeUnsortedSegmentSum } from "./unsorted-segment-sum";
@@ -46,6 +47,8 @@ const FIXES: KernelFix[] = [
   { kernelName: tf.Identity, make: replacing(makeIdentity) },
   { kernelName: tf.Slice, make: replacing(makeSlice) },
   { kernelName: tf.SplitV, make: replacing(makeSplitV) },
+  { kernelName: tf.Exp, make: replacing(makeNativeUnary("exp")) },
+  { kernelName: tf.Erf, make: replacing(makeNativeUnary("erf")) },
   { kernelName: tf.Sum, make: replacing(makeLeadingSum) },
   { kernelName: tf.Mean, make: replacing(makeLeadingMean) },
 ];
