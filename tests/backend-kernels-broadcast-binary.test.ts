@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 
 import { initBackend } from "../lib/backend";
-import { MIN_TILED_OUTPUT } from "../lib/backend/kernels/broadcast-binary";
+import { broadcastLayout, MIN_TILED_OUTPUT } from "../lib/backend/kernels/broadcast-binary";
 import { assertMatchesCpu, type OpCase } from "./backend/cpu-reference";
 
 // The broadcast operand's gradient sums up to 12,480 float32 terms, in another order than on cpu.
@@ -30,7 +30,18 @@ const SHAPES: [number[], number[]][] = [
   [[16, 65, 8], [16, 65, 1]], // LayerNorm statistic
   [[4160, 3], [1]], // scalar-like
   [[3], [64, 40, 3]], // lower rank first
+  [[16, 65, 1], [16, 65, 8]], // statistic first
+  [[1, 64, 70], [64, 70]], // same size, another rank
 ];
+
+test("broadcastLayout finds rows and columns", () => {
+  assert.deepEqual(broadcastLayout([1, 1, 1, 4], [8, 16, 16, 4]), { layout: "row", rows: 2048, columns: 4 });
+  assert.deepEqual(broadcastLayout([1, 16, 4], [8, 16, 4]), { layout: "row", rows: 8, columns: 64 });
+  assert.deepEqual(broadcastLayout([16, 65, 1], [16, 65, 8]), { layout: "column", rows: 1040, columns: 8 });
+  assert.deepEqual(broadcastLayout([1, 1], [30, 5]), { layout: "column", rows: 1, columns: 150 });
+  assert.equal(broadcastLayout([8, 1, 16, 4], [8, 16, 16, 4]), undefined);
+  assert.equal(broadcastLayout([1, 16, 1], [8, 16, 4]), undefined);
+});
 
 test("broadcast binary ops match cpu with gradients", async () => {
   for (const [opIndex, [name, op]] of OPS.entries()) {

@@ -35,6 +35,7 @@ const CASES: [number[], number | number[], boolean][] = [
   [[5, 7, 9, 3], -2, true],
   [[33, 17], 0, false], // odd sizes
   [[1, 1, 5], [0, 1], false], // a single reduced element
+  [[40, 16, 1], 1, true], // only a size-1 axis after the block: innermost in memory
   [[5, 7, 9, 3], [0, 2], false], // gap: stock
   [[5, 7, 9, 3], [2, 3], false], // innermost: stock
 ];

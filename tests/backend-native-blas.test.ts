@@ -1,6 +1,6 @@
 /**
- * The native OpenBLAS sgemm addon (native/blas) and the wasm matMul, conv2d, Adam, Exp and
- * Erf kernels that use it.
+ * The native OpenBLAS sgemm addon (native/blas) and the wasm matMul, conv2d, Adam, Exp, Erf
+ * and broadcast binary kernels that use it.
  * When the addon is not built these tests skip, unless HW5_REQUIRE_NATIVE_BLAS=1 (as in CI),
  * which makes them fail with the reason.
  */
@@ -14,7 +14,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { describeBackend, initBackend, type BackendInfo } from "../lib/backend/index";
 import { nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput } from "../lib/backend/kernels/conv2d-native";
 import { sizeOf } from "../lib/backend/kernels/wasm-kernel-utils";
-import { nativeBlasAllowed, nativeBlasStatus, type NativeBlas, type PatchGeometry } from "../lib/backend/native-blas";
+import { nativeBlasAllowed, nativeBlasStatus, type NativeBinaryOp, type NativeBlas, type PatchGeometry } from "../lib/backend/native-blas";
 import { adamStep } from "../lib/backend/kernels/adam-update";
 import { Random } from "../lib/random";
 import { assertClose, assertMatchesCpu, normalData, type OpCase } from "./backend/cpu-reference";
@@ -352,6 +352,50 @@ test("unary rejects bad arguments by name", { skip }, () => {
   assert.throws(() => blas.unary("erf", memory, 0, 3, 5), { name: "RangeError", message: /x at offset 0 and y at offset 3 overlap/ });
   assert.throws(() => blas.unary("exp", new Float64Array(10) as unknown as Float32Array, 0, 5, 5), { name: "TypeError", message: /memory must be/ });
   assert.throws(() => (blas.unary as (...args: unknown[]) => void)("exp", memory, 0, 5), { name: "TypeError", message: /expects 5 arguments/ });
+});
+
+test("broadcastBinary matches a plain loop", { skip }, () => {
+  const blas = addon();
+  const random = new Random(1300);
+  const [rows, columns] = [5, 7];
+  const full = normalData(rows * columns, random);
+  const ops: [NativeBinaryOp, (x: number, y: number) => number][] = [
+    ["add", (x, y) => x + y],
+    ["sub", (x, y) => x - y],
+    ["mul", (x, y) => x * y],
+    ["div", (x, y) => x / y],
+  ];
+  for (const layout of ["row", "column"] as const) {
+    const small = normalData(layout === "row" ? columns : rows, random);
+    for (const [op, apply] of ops) {
+      for (const smallFirst of [false, true]) {
+        const memory = new Float32Array([...full, ...small, ...new Array<number>(rows * columns).fill(Number.NaN)]);
+        const outOffset = full.length + small.length;
+        blas.broadcastBinary(op, memory, 0, full.length, outOffset, rows, columns, layout, smallFirst);
+        const expected = new Float32Array(rows * columns);
+        for (let r = 0; r < rows; r++) {
+          for (let c = 0; c < columns; c++) {
+            const s = small[layout === "row" ? c : r];
+            const f = full[r * columns + c];
+            expected[r * columns + c] = smallFirst ? apply(s, f) : apply(f, s);
+          }
+        }
+        assertClose(memory.subarray(outOffset), expected, 1e-6, `${op} ${layout} smallFirst ${smallFirst}`);
+      }
+    }
+  }
+});
+
+test("broadcastBinary rejects bad arguments by name", { skip }, () => {
+  const blas = addon();
+  const memory = new Float32Array(20);
+  blas.broadcastBinary("add", memory, 0, 6, 10, 2, 3, "row", false); // the valid call the cases below change
+  assert.throws(() => blas.broadcastBinary("pow" as "add", memory, 0, 6, 10, 2, 3, "row", false), { name: "RangeError", message: /op "pow" is unknown/ });
+  assert.throws(() => blas.broadcastBinary("add", memory, 0, 6, 10, 2, 3, "diagonal" as "row", false), { name: "RangeError", message: /layout "diagonal" is unknown/ });
+  assert.throws(() => blas.broadcastBinary("add", memory, 0, 6, 15, 2, 3, "row", false), { name: "RangeError", message: /out needs elements \[15, 21\), but memory has 20/ });
+  assert.throws(() => blas.broadcastBinary("add", memory, 0, 6, 4, 2, 3, "row", false), { name: "RangeError", message: /out at offset 4 overlaps/ });
+  assert.throws(() => blas.broadcastBinary("add", memory, 0, 6, 10, 2, 3, "row", 1 as unknown as boolean), { name: "TypeError", message: /smallFirst must be/ });
+  assert.throws(() => (blas.broadcastBinary as (...args: unknown[]) => void)("add", memory), { name: "TypeError", message: /expects 9 arguments/ });
 });
 
 test("setThreads sets the OpenBLAS thread count", { skip }, () => {

@@ -98,7 +98,28 @@ export interface NativeBlas {
    * memory or overlapping runs.
    */
   unary(op: NativeUnaryOp, memory: Float32Array, xOffset: number, yOffset: number, length: number): void;
+  /**
+   * Computes out = F op S for a [rows, columns] matrix F and a vector S, runs of `memory`: with
+   * layout "row", S has `columns` floats and out[r, c] = F[r, c] op S[c]; with "column", S has
+   * `rows` floats and out[r, c] = F[r, c] op S[r]. With smallFirst, the result is S op F.
+   * @throws TypeError for a wrong argument type, RangeError for an unknown op or layout, a run
+   * outside memory or out overlapping F or S.
+   */
+  broadcastBinary(
+    op: NativeBinaryOp,
+    memory: Float32Array,
+    fullOffset: number,
+    smallOffset: number,
+    outOffset: number,
+    rows: number,
+    columns: number,
+    layout: "row" | "column",
+    smallFirst: boolean,
+  ): void;
 }
+
+/** Binary ops of NativeBlas.broadcastBinary. */
+export type NativeBinaryOp = "add" | "sub" | "mul" | "div";
 
 /** Elementwise functions of NativeBlas.unary. */
 export type NativeUnaryOp = "exp" | "erf";
@@ -119,7 +140,7 @@ export type NativeBlasStatus =
   | { available: false; reason: string };
 
 /** Functions the library calls; an addon built from older sources may lack some. */
-const ADDON_FUNCTIONS: (keyof NativeBlas)[] = ["sgemm", "setThreads", "getThreads", "config", "im2col", "col2im", "adamStep", "unary"];
+const ADDON_FUNCTIONS: (keyof NativeBlas)[] = ["sgemm", "setThreads", "getThreads", "config", "im2col", "col2im", "adamStep", "unary", "broadcastBinary"];
 
 let status: NativeBlasStatus | undefined;
 

@@ -1,8 +1,8 @@
 /*
  * Node-API addon for the wasm backend's matMul, conv2d, Adam and elementwise kernels:
  * single-precision GEMM on OpenBLAS (sgemm.c), the patch matrices of a convolution
- * (patches.c), one-pass Adam steps (adam.c) and vectorized exp and erf (unary.c), on
- * Float32Arrays that may be views on the wasm heap.
+ * (patches.c), one-pass Adam steps (adam.c), vectorized exp and erf (unary.c) and binary ops
+ * with a broadcast vector (broadcast.c), on Float32Arrays that may be views on the wasm heap.
  */
 #include "addon.h"
 #include "args.h"
@@ -17,6 +17,7 @@ NAPI_MODULE_INIT() {
       {"col2im", NULL, js_col2im, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"adamStep", NULL, js_adam_step, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"unary", NULL, js_unary, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"broadcastBinary", NULL, js_broadcast_binary, NULL, NULL, NULL, napi_default_jsproperty, NULL},
   };
   if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) {
     return throw_last_error(env);

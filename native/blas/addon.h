@@ -20,4 +20,7 @@ napi_value js_adam_step(napi_env env, napi_callback_info info);
 /* unary.c */
 napi_value js_unary(napi_env env, napi_callback_info info);
 
+/* broadcast.c */
+napi_value js_broadcast_binary(napi_env env, napi_callback_info info);
+
 #endif

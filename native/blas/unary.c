@@ -21,7 +21,7 @@ static const struct {
 } UNARY_OPS[] = {{"exp", vector_exp}, {"erf", vector_erf}};
 
 static bool read_op(napi_env env, napi_value value, UnaryFunction *out) {
-  char name[16];
+  char name[32];
   size_t length;
   if (napi_get_value_string_utf8(env, value, name, sizeof name, &length) != napi_ok) {
     return throw_type_error(env, "unary", "op", "a string");

@@ -69,6 +69,17 @@ function makeLeadingReduction(stock: WasmKernelFunc, scale: (count: number) => n
     if (block === undefined || sizeOf(x.shape) === 0) return stock(args);
     const backend = args.backend;
     const { outer, reduced, inner } = block;
+    const outShape = reducedShape(x.shape, axis, keepDims);
+    if (inner === 1) {
+      // Only axes of size 1 follow: the reduced axes are innermost in memory, which the stock
+      // kernel handles without a transpose, while the product would be `outer` tiny ones.
+      const x2 = reshapeWasm(backend, x, [outer, reduced]);
+      const rows = stock({ inputs: { x: x2 }, attrs: { axis: [1], keepDims: false }, backend });
+      disposeIntermediate(backend, x2);
+      const out = reshapeWasm(backend, rows, outShape);
+      disposeIntermediate(backend, rows);
+      return out;
+    }
 
     // ones [1, 1, reduced] @ x [outer, reduced, inner] -> [outer, 1, inner]
     const ones = backend.makeOutput([1, 1, reduced], "float32");
@@ -78,7 +89,7 @@ function makeLeadingReduction(stock: WasmKernelFunc, scale: (count: number) => n
     const product = runWasmKernel(tf.BatchMatMul, { a: ones, b: x3 }, { transposeA: false, transposeB: false }, backend);
     disposeIntermediate(backend, ones);
     disposeIntermediate(backend, x3);
-    const out = reshapeWasm(backend, product, reducedShape(x.shape, axis, keepDims));
+    const out = reshapeWasm(backend, product, outShape);
     disposeIntermediate(backend, product);
     return out;
   };
