@@ -100,6 +100,7 @@ napi_value js_broadcast_binary(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, message);
     return NULL;
   }
+
   BinaryOp op;
   FloatArray memory;
   int full_offset, small_offset, out_offset, rows, columns;
@@ -115,17 +116,20 @@ napi_value js_broadcast_binary(napi_env env, napi_callback_info info) {
       !read_bool(env, "broadcastBinary", argv[8], "smallFirst", &small_first)) {
     return NULL;
   }
+
   bool by_row = strcmp(layout, "row") == 0;
   if (!by_row && strcmp(layout, "column") != 0) {
     throw_range_error(env, "broadcastBinary: layout \"%s\" is unknown, use row or column.", layout);
     return NULL;
   }
+
   const size_t size = (size_t)rows * (size_t)columns;
   const size_t small_size = by_row ? (size_t)columns : (size_t)rows;
   if (!check_run(env, "full", &memory, full_offset, size) || !check_run(env, "small", &memory, small_offset, small_size) ||
       !check_run(env, "out", &memory, out_offset, size)) {
     return NULL;
   }
+
   float *full = memory.data + full_offset, *small = memory.data + small_offset, *out = memory.data + out_offset;
   if (ranges_overlap(out, size * sizeof(float), full, size * sizeof(float)) ||
       ranges_overlap(out, size * sizeof(float), small, small_size * sizeof(float))) {

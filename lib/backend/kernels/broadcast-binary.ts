@@ -31,7 +31,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((dim, axis) => dim === b[axis]);
 }
 
-/** How a broadcast operand repeats over the output seen as a [rows, columns] matrix. */
+/** Repetition pattern of a broadcast operand over the output seen as a [rows, columns] matrix. */
 export interface BroadcastLayout {
   layout: "row" | "column";
   rows: number;
@@ -39,9 +39,9 @@ export interface BroadcastLayout {
 }
 
 /**
- * Returns the layout when the broadcast operand, aligned to the output's rank with leading 1s,
- * equals a suffix of the output's axes after 1s ("row": one value per column) or a prefix
- * followed by 1s ("column": one value per row); else undefined. All 1s count as one column.
+ * Returns the layout of a broadcast operand `aligned` (padded to the output's rank with leading
+ * 1s), or undefined. "row" (one value per column): 1s, then a suffix of the output's axes.
+ * "column" (one value per row): a prefix of the output's axes, then 1s. All 1s is one column.
  */
 export function broadcastLayout(aligned: readonly number[], outShape: readonly number[]): BroadcastLayout | undefined {
   const rank = outShape.length;
@@ -58,9 +58,8 @@ export function broadcastLayout(aligned: readonly number[], outShape: readonly n
 
 /**
  * Returns the replacement for a stock binary kernel function (Add, Sub, Multiply or RealDiv,
- * named by `op`). It calls the stock kernel directly for equal shapes, for other dtypes than
- * float32, and when neither operand has the output shape; small outputs without the native
- * addon stay stock too.
+ * named by `op`). Equal shapes, dtypes other than float32 and broadcasts of both operands go
+ * to the stock kernel. So do small outputs when the native addon is not loaded.
  */
 export function makeBroadcastBinary(op: NativeBinaryOp): (stock: WasmKernelFunc) => WasmKernelFunc {
   return (stock) =>
