@@ -32,7 +32,8 @@ function main(argv: string[]): number {
   console.log(`\n${page}`);
   if (options.output !== undefined) {
     fs.writeFileSync(options.output, page);
-    console.log(`Wrote ${path.relative(process.cwd(), options.output) || options.output}.`);
+    const relative = path.relative(process.cwd(), options.output);
+    console.log(`Wrote ${relative === "" || relative.startsWith("..") ? options.output : relative}.`);
   }
   const leaking = aggregate(results.main).some((a) => a.tensors === "changed");
   if (leaking) console.error("A live tensor count changed between timed steps: some step leaks tensors.");

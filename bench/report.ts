@@ -221,7 +221,9 @@ export function benchmarkPage(results: SuiteResults, machine: MachineInfo, comma
   if (loadBefore !== undefined && loadBefore > BUSY_LOAD) {
     sections.push(
       `**The 1-minute load average was ${loadBefore.toFixed(2)} when the run started: other jobs competed for the cores, ` +
-        "so the figures are low and noisy (multi-threaded PyTorch most of all, whose OpenMP threads wait for each other).**",
+        (results.pytorchNote === undefined
+          ? "so the figures are low and noisy (multi-threaded PyTorch most of all, whose OpenMP threads wait for each other).**"
+          : "so the figures are low and noisy.**"),
       "",
     );
   }
@@ -247,9 +249,15 @@ export function benchmarkPage(results: SuiteResults, machine: MachineInfo, comma
     sections.push(`### ${workload}: ${findWorkload(workload).title}, batch ${findWorkload(workload).defaultBatchSize}`, "", throughputTable(results, mainAggregates, workload), "");
   }
 
-  const scaling = workloads.map((workload) => scalingTable(results, aggregates, workload)).filter((part): part is string => part !== undefined);
+  // Without scaling runs (--no-scaling) the tables would only repeat the main table.
+  const scaling = results.scaling.length === 0 ? [] : workloads.map((workload) => scalingTable(results, aggregates, workload)).filter((part): part is string => part !== undefined);
   if (scaling.length > 0) sections.push("## Batch-size scaling", "", scaling.join("\n\n"), "");
-  sections.push("## Threads", "", "From the training-throughput tables: examples/s medians at the default batch size.", "", threadsTable(mainAggregates, workloads), "");
+  const maxThreads = Math.max(1, ...mainAggregates.map((a) => a.threads));
+  if (maxThreads > 1) {
+    sections.push("## Threads", "", "From the training-throughput tables: examples/s medians at the default batch size.", "", threadsTable(mainAggregates, workloads), "");
+  } else {
+    sections.push("## Threads", "", "Only 1-thread configurations ran, so there is no thread comparison.", "");
+  }
 
   const profiles = profileSection(results.main, mainAggregates, workloads);
   if (profiles !== "") {
@@ -266,7 +274,9 @@ export function benchmarkPage(results: SuiteResults, machine: MachineInfo, comma
   }
 
   const low = lowRatioLines(results.main, mainAggregates);
-  sections.push(`## Ratios below ${LOW_RATIO}`, "", low.length === 0 ? "None." : low.join("\n"), "");
+  let lowText = low.length === 0 ? "None." : low.join("\n");
+  if (results.pytorchNote !== undefined) lowText = `No ratios: ${results.pytorchNote}.`;
+  sections.push(`## Ratios below ${LOW_RATIO}`, "", lowText, "");
   return sections.join("\n");
 }
 

@@ -60,6 +60,7 @@ test("resolveBackendRequest reads options, then environment", () => {
   assert.throws(() => resolveBackendRequest({}, { HW5_BACKEND: "webgl" }), /Invalid HW5_BACKEND="webgl"/);
   assert.throws(() => resolveBackendRequest({}, { HW5_THREADS: "two" }), /Invalid HW5_THREADS/);
   assert.throws(() => resolveBackendRequest({ threads: 0 }, {}), /Invalid threads option/);
+  assert.throws(() => resolveBackendRequest({}, { HW5_NATIVE_BLAS: "yes" }), /Invalid HW5_NATIVE_BLAS="yes"/);
 });
 
 test("wasm processes exit and keep no glue listeners", () => {

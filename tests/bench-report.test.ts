@@ -91,6 +91,14 @@ test("page without PyTorch says how to install it", () => {
   const page = benchmarkPage(results([run("wasm-fixed-2", 2, [300])], note), MACHINE, "npm run bench", ["dense-ae"], []);
   assert.match(page, /\| PyTorch \| - \| PyTorch not installed \(apt install python3-torch\) \|/);
   assert.match(page, /\| wasm-fixed-2 \| 2 \| 300 \[300, 300\] \| 1 \(1\) \| 3\.0 \| - \|/);
+  assert.match(page, /No ratios: PyTorch not installed/);
+  assert.doesNotMatch(page, /## Batch-size scaling/);
+});
+
+test("page with 1-thread runs only skips the thread table", () => {
+  const page = benchmarkPage(results([run("wasm-fixed-1", 1, [100]), run("pytorch-1", 1, [400])]), MACHINE, "npm run bench", ["dense-ae"], []);
+  assert.match(page, /Only 1-thread configurations ran/);
+  assert.doesNotMatch(page, /\| 1 thread \| 1 threads \|/);
 });
 
 test("page marks short and busy runs", () => {

@@ -107,3 +107,19 @@ test("AdamUpdate rejects a gradient of another shape", async () => {
   );
   tf.dispose([w, g, inputs.accBeta1, inputs.accBeta2]);
 });
+
+test("fused Adam rejects a disposed variable before any update", async () => {
+  await tf.setBackend("wasm");
+  const live = tf.variable(tf.scalar(1), true, "adam-live");
+  const dead = tf.variable(tf.scalar(2), true, "adam-dead");
+  dead.dispose();
+  const optimizer = adam(0.1);
+  const gradients = [
+    { name: "adam-live", tensor: tf.scalar(1) },
+    { name: "adam-dead", tensor: tf.scalar(1) },
+  ];
+  assert.throws(() => optimizer.applyGradients(gradients), /Adam: variable "adam-dead" is not registered/);
+  assert.equal(live.dataSync()[0], 1);
+  tf.dispose([live, ...gradients.map((gradient) => gradient.tensor)]);
+  optimizer.dispose();
+});

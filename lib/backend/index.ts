@@ -11,7 +11,7 @@ import * as os from "os";
 import * as tf from "@tensorflow/tfjs";
 import type * as tfwasm from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmKernelFixes } from "./kernels/index";
-import { nativeBlasStatus } from "./native-blas";
+import { nativeBlasAllowed, nativeBlasStatus } from "./native-blas";
 import { createThreadedWasmBackend, MAX_WASM_THREADS, withoutGlueProcessListeners } from "./wasm-threaded";
 
 export { MAX_WASM_THREADS };
@@ -87,7 +87,8 @@ function parseThreads(value: string | number, source: string): number {
 /**
  * Reads the backend request from `options`, then the environment (HW5_BACKEND,
  * HW5_THREADS). Threads default to the logical core count and are capped at 8 (the most the
- * wasm build supports). Throws on an invalid name or thread count.
+ * wasm build supports). Throws on an invalid name or thread count, and on an invalid
+ * HW5_NATIVE_BLAS, which would otherwise fail the wasm backend and fall back to cpu.
  */
 export function resolveBackendRequest(
   options: BackendOptions = {},
@@ -101,6 +102,7 @@ export function resolveBackendRequest(
   if (options.threads !== undefined) threads = parseThreads(options.threads, "threads option");
   else if (env.HW5_THREADS) threads = parseThreads(env.HW5_THREADS, "HW5_THREADS");
   else threads = os.availableParallelism();
+  nativeBlasAllowed(env);
   return { backend, threads: Math.min(threads, MAX_WASM_THREADS) };
 }
 

@@ -33,10 +33,15 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     }
     const state = this as unknown as AdamState;
     const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
+    // All names are checked first, so that a bad one leaves every variable unchanged.
+    const variables = names.map((name) => {
+      const variable = tf.engine().registeredVariables[name];
+      if (variable === undefined) throw new Error(`Adam: variable "${name}" is not registered: it was disposed, or the gradients belong to another model.`);
+      return variable;
+    });
     tf.tidy(() => {
       names.forEach((name, i) => {
-        const variable = tf.engine().registeredVariables[name];
-        if (variable === undefined) throw new Error(`Adam: variable "${name}" is not registered: it was disposed, or the gradients belong to another model.`);
+        const variable = variables[i];
         const gradient = Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name];
         // Moments are indexed by position, as in tf.AdamOptimizer, and created on first use.
         const firstMoment = momentOf(state.accumulatedFirstMoment, i, `${name}/m`, variable);
