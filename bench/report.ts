@@ -237,8 +237,9 @@ export function benchmarkPage(results: SuiteResults, machine: MachineInfo, comma
     "## Training throughput",
     "",
     "Examples per second of each timed step, pooled over the runs of a configuration: median " +
-      "[min, max]. Each run is a fresh process with warm-up steps first; TF.js runs alternate " +
-      "with PyTorch runs at the same thread count. GFLOP/s is the analytic training FLOPs per " +
+      "[min, max]. Each run is a fresh process with warm-up steps first" +
+      (results.pytorchNote === undefined ? "; TF.js runs alternate with PyTorch runs at the same thread count. " : ". ") +
+      "GFLOP/s is the analytic training FLOPs per " +
       "example times the median. \"/ PyTorch\" is the median divided by the PyTorch median at " +
       "the same thread count. Peak RSS is the child process's maximum resident set size. Live " +
       "tensors is tf.memory().numTensors after every timed step.",

@@ -123,3 +123,27 @@ test("fused Adam rejects a disposed variable before any update", async () => {
   tf.dispose([live, ...gradients.map((gradient) => gradient.tensor)]);
   optimizer.dispose();
 });
+
+test("fused Adam rejects bad gradients before any update", async () => {
+  await tf.setBackend("wasm");
+  const first = tf.variable(tf.scalar(1), true, "adam-first");
+  const second = tf.variable(tf.zeros([3]), true, "adam-second");
+  const optimizer = adam(0.1);
+  const disposed = tf.zeros([3]);
+  disposed.dispose();
+  const cases: [tf.Tensor, RegExp][] = [
+    [disposed, /the gradient of "adam-second" was disposed/],
+    [tf.zeros([4]), /the gradient of "adam-second" has shape \[4\] but the variable has \[3\]/],
+  ];
+  for (const [bad, message] of cases) {
+    const gradients = [
+      { name: "adam-first", tensor: tf.scalar(1) },
+      { name: "adam-second", tensor: bad },
+    ];
+    assert.throws(() => optimizer.applyGradients(gradients), message);
+    assert.equal(first.dataSync()[0], 1);
+    gradients[0].tensor.dispose();
+  }
+  tf.dispose([first, second, cases[1][0]]);
+  optimizer.dispose();
+});

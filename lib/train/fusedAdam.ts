@@ -33,16 +33,22 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     }
     const state = this as unknown as AdamState;
     const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
-    // All names are checked first, so that a bad one leaves every variable unchanged.
-    const variables = names.map((name) => {
+    const gradients = names.map((name, i) => (Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name]));
+    // Every variable and gradient is checked first, so that a bad one leaves all variables unchanged.
+    const variables = names.map((name, i) => {
       const variable = tf.engine().registeredVariables[name];
       if (variable === undefined) throw new Error(`Adam: variable "${name}" is not registered: it was disposed, or the gradients belong to another model.`);
+      const gradient = gradients[i];
+      if (gradient != null && gradient.isDisposed) throw new Error(`Adam: the gradient of "${name}" was disposed before applyGradients.`);
+      if (gradient != null && !tf.util.arraysEqual(gradient.shape, variable.shape)) {
+        throw new Error(`Adam: the gradient of "${name}" has shape [${gradient.shape}] but the variable has [${variable.shape}].`);
+      }
       return variable;
     });
     tf.tidy(() => {
       names.forEach((name, i) => {
         const variable = variables[i];
-        const gradient = Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name];
+        const gradient = gradients[i];
         // Moments are indexed by position, as in tf.AdamOptimizer, and created on first use.
         const firstMoment = momentOf(state.accumulatedFirstMoment, i, `${name}/m`, variable);
         const secondMoment = momentOf(state.accumulatedSecondMoment, i, `${name}/v`, variable);
