@@ -1,6 +1,6 @@
 /**
- * The native OpenBLAS sgemm addon (native/blas) and the wasm matMul, conv2d, Adam, Exp, Erf
- * and broadcast binary kernels that use it.
+ * The native OpenBLAS sgemm addon (native/blas) and the wasm matMul, conv2d, Adam, Exp, Erf,
+ * broadcast binary, Sum and Mean kernels that use it.
  * When the addon is not built these tests skip, unless HW5_REQUIRE_NATIVE_BLAS=1 (as in CI),
  * which makes them fail with the reason.
  */
@@ -396,6 +396,36 @@ test("broadcastBinary rejects bad arguments by name", { skip }, () => {
   assert.throws(() => blas.broadcastBinary("add", memory, 0, 6, 4, 2, 3, "row", false), { name: "RangeError", message: /out at offset 4 overlaps/ });
   assert.throws(() => blas.broadcastBinary("add", memory, 0, 6, 10, 2, 3, "row", 1 as unknown as boolean), { name: "TypeError", message: /smallFirst must be/ });
   assert.throws(() => (blas.broadcastBinary as (...args: unknown[]) => void)("add", memory), { name: "TypeError", message: /expects 9 arguments/ });
+});
+
+test("sumRows matches a plain loop", { skip }, () => {
+  const blas = addon();
+  const random = new Random(1400);
+  for (const [outer, reduced, inner] of [[1, 300, 16], [3, 7, 1], [2, 5, 1100], [4, 0, 3]]) {
+    const size = outer * reduced * inner;
+    const memory = new Float32Array([...normalData(size, random), ...new Array<number>(outer * inner).fill(Number.NaN)]);
+    blas.sumRows(memory, 0, size, outer, reduced, inner, 0.5);
+    const expected = new Float32Array(outer * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let sum = 0;
+        for (let r = 0; r < reduced; r++) sum += memory[(o * reduced + r) * inner + i];
+        expected[o * inner + i] = 0.5 * sum;
+      }
+    }
+    assertClose(memory.subarray(size), expected, 1e-6, `sumRows ${outer} x ${reduced} x ${inner}`);
+  }
+});
+
+test("sumRows rejects bad arguments by name", { skip }, () => {
+  const blas = addon();
+  const memory = new Float32Array(30);
+  blas.sumRows(memory, 0, 24, 2, 3, 3, 1); // the valid call the cases below change
+  assert.throws(() => blas.sumRows(memory, 13, 0, 2, 3, 3, 1), { name: "RangeError", message: /x needs 2 x 3 x 3 elements from offset 13, but memory has 30/ });
+  assert.throws(() => blas.sumRows(memory, 0, 26, 2, 3, 3, 1), { name: "RangeError", message: /out needs 6 elements from offset 26/ });
+  assert.throws(() => blas.sumRows(memory, 0, 12, 2, 3, 3, 1), { name: "RangeError", message: /x at offset 0 and out at offset 12 overlap/ });
+  assert.throws(() => blas.sumRows(memory, 0, 24, 2, 3, 3, "1" as unknown as number), { name: "TypeError", message: /scale must be a number/ });
+  assert.throws(() => (blas.sumRows as (...args: unknown[]) => void)(memory, 0, 24), { name: "TypeError", message: /expects 7 arguments/ });
 });
 
 test("setThreads sets the OpenBLAS thread count", { skip }, () => {

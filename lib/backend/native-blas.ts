@@ -116,6 +116,13 @@ export interface NativeBlas {
     layout: "row" | "column",
     smallFirst: boolean,
   ): void;
+  /**
+   * Writes out[o, i] = scale * (sum over r of x[o, r, i]) for x, an [outer, reduced, inner]
+   * block of `memory` at xOffset, into the [outer, inner] block at outOffset, summing in double.
+   * @throws TypeError for a wrong argument type, RangeError for a block outside memory or
+   * overlapping blocks.
+   */
+  sumRows(memory: Float32Array, xOffset: number, outOffset: number, outer: number, reduced: number, inner: number, scale: number): void;
 }
 
 /** Binary ops of NativeBlas.broadcastBinary. */
@@ -140,7 +147,7 @@ export type NativeBlasStatus =
   | { available: false; reason: string };
 
 /** Functions the library calls; an addon built from older sources may lack some. */
-const ADDON_FUNCTIONS: (keyof NativeBlas)[] = ["sgemm", "setThreads", "getThreads", "config", "im2col", "col2im", "adamStep", "unary", "broadcastBinary"];
+const ADDON_FUNCTIONS: (keyof NativeBlas)[] = ["sgemm", "setThreads", "getThreads", "config", "im2col", "col2im", "adamStep", "unary", "broadcastBinary", "sumRows"];
 
 let status: NativeBlasStatus | undefined;
 

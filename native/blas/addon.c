@@ -1,8 +1,9 @@
 /*
  * Node-API addon for the wasm backend's matMul, conv2d, Adam and elementwise kernels:
  * single-precision GEMM on OpenBLAS (sgemm.c), the patch matrices of a convolution
- * (patches.c), one-pass Adam steps (adam.c), vectorized exp and erf (unary.c) and binary ops
- * with a broadcast vector (broadcast.c), on Float32Arrays that may be views on the wasm heap.
+ * (patches.c), one-pass Adam steps (adam.c), vectorized exp and erf (unary.c), binary ops with
+ * a broadcast vector (broadcast.c) and sums over rows (reduce.c), on Float32Arrays that may be
+ * views on the wasm heap.
  */
 #include "addon.h"
 #include "args.h"
@@ -18,6 +19,7 @@ NAPI_MODULE_INIT() {
       {"adamStep", NULL, js_adam_step, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"unary", NULL, js_unary, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"broadcastBinary", NULL, js_broadcast_binary, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"sumRows", NULL, js_sum_rows, NULL, NULL, NULL, napi_default_jsproperty, NULL},
   };
   if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) {
     return throw_last_error(env);

@@ -23,4 +23,7 @@ napi_value js_unary(napi_env env, napi_callback_info info);
 /* broadcast.c */
 napi_value js_broadcast_binary(napi_env env, napi_callback_info info);
 
+/* reduce.c */
+napi_value js_sum_rows(napi_env env, napi_callback_info info);
+
 #endif
