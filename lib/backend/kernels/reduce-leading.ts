@@ -74,20 +74,20 @@ function makeLeadingReduction(stock: WasmKernelFunc, scale: (count: number) => n
     const backend = args.backend;
     const { outer, reduced, inner } = block;
     const outShape = reducedShape(x.shape, axis, keepDims);
-    const blas = nativeBlas();
-    if (blas !== undefined) {
-      const out = backend.makeOutput(outShape, "float32");
-      blas.sumRows(heapFloats(backend), heapIndex(backend, x), heapIndex(backend, out), outer, reduced, inner, scale(reduced));
-      return out;
-    }
     if (inner === 1) {
       // Only axes of size 1 follow: the reduced axes are innermost in memory, which the stock
-      // kernel handles without a transpose, while the product would be `outer` tiny ones.
+      // kernel handles without a transpose, faster than `outer` tiny products or sums of runs of 1.
       const x2 = reshapeWasm(backend, x, [outer, reduced]);
       const rows = stock({ inputs: { x: x2 }, attrs: { axis: [1], keepDims: false }, backend });
       disposeIntermediate(backend, x2);
       const out = reshapeWasm(backend, rows, outShape);
       disposeIntermediate(backend, rows);
+      return out;
+    }
+    const blas = nativeBlas();
+    if (blas !== undefined) {
+      const out = backend.makeOutput(outShape, "float32");
+      blas.sumRows(heapFloats(backend), heapIndex(backend, x), heapIndex(backend, out), outer, reduced, inner, scale(reduced));
       return out;
     }
 
