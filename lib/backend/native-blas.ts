@@ -167,10 +167,10 @@ function loadStatus(): NativeBlasStatus {
   if (!fs.existsSync(NATIVE_BLAS_ADDON)) {
     return { available: false, reason: "addon not built, npm run native builds it" };
   }
-  // OpenBLAS reads this when it loads. Its idle threads otherwise spin for about 2^28 cycles
-  // after each call, taking a core from the wasm threads: with 2 threads on the 2-core AMD EPYC,
-  // 4 (the minimum) raised ResNet-20 training from 83 to 95 examples/s and the dense
-  // autoencoder from 4,383 to 5,652 (`npm run bench -- --configs wasm-blas-2`, one run each).
+  // OpenBLAS reads this when it loads. By default its idle threads spin for 2^28 cycles after
+  // each call (THREAD_TIMEOUT 28 in its blas_server.c), taking a core from the wasm threads.
+  // With 2 threads on the 2-core AMD EPYC, 4 (the minimum) raised ResNet-20 training from 83 to
+  // 95 examples/s and the dense autoencoder from 4,383 to 5,652 (`npm run bench`, one run each).
   process.env.OPENBLAS_THREAD_TIMEOUT ??= "4";
   try {
     const addon = require(NATIVE_BLAS_ADDON) as NativeBlas;

@@ -14,7 +14,6 @@
  */
 #include <math.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "addon.h"
 #include "args.h"
@@ -110,16 +109,8 @@ static void adam_step(float *memory, const int *offsets, int length, const Hyper
 }
 
 napi_value js_adam_step(napi_env env, napi_callback_info info) {
-  size_t argc = ADAM_ARGC;
   napi_value argv[ADAM_ARGC];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return throw_last_error(env);
-  if (argc != ADAM_ARGC) {
-    char message[128];
-    snprintf(message, sizeof message, "adamStep expects %d arguments (memory, offsets, length, hyper), got %zu.", ADAM_ARGC,
-             argc);
-    napi_throw_type_error(env, NULL, message);
-    return NULL;
-  }
+  if (!read_arguments(env, info, "adamStep", "memory, offsets, length, hyper", ADAM_ARGC, argv)) return NULL;
   FloatArray memory;
   int length;
   int offsets[ADAM_RUNS];

@@ -1,9 +1,9 @@
 /*
- * Node-API addon for the wasm backend's matMul, conv2d, Adam and elementwise kernels:
- * single-precision GEMM on OpenBLAS (sgemm.c), the patch matrices of a convolution
- * (patches.c), one-pass Adam steps (adam.c), vectorized exp and erf (unary.c), binary ops with
- * a broadcast vector (broadcast.c) and sums over rows (reduce.c), on Float32Arrays that may be
- * views on the wasm heap.
+ * Node-API addon for the wasm backend's matMul, conv2d, Adam and elementwise kernels. It runs
+ * single-precision GEMM on OpenBLAS (sgemm.c) and builds the patch matrices of a convolution
+ * (patches.c). It also runs one-pass Adam steps (adam.c), vectorized exp and erf (unary.c),
+ * binary ops with a broadcast vector (broadcast.c) and sums over rows (reduce.c). All work on
+ * Float32Arrays that may be views on the wasm heap.
  */
 #include "addon.h"
 #include "args.h"

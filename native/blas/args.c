@@ -34,6 +34,19 @@ bool throw_type_error(napi_env env, const char *function, const char *name, cons
   return false;
 }
 
+bool read_arguments(napi_env env, napi_callback_info info, const char *function, const char *names, size_t count,
+                    napi_value *argv) {
+  size_t argc = count;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != count) {
+    char message[MESSAGE_SIZE];
+    snprintf(message, sizeof message, "%s expects %zu arguments (%s), got %zu.", function, count, names, argc);
+    napi_throw_type_error(env, NULL, message);
+    return false;
+  }
+  return true;
+}
+
 bool read_bool(napi_env env, const char *function, napi_value value, const char *name, bool *out) {
   napi_valuetype type;
   NAPI_CALL(env, napi_typeof(env, value, &type));

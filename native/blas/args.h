@@ -27,6 +27,13 @@ bool throw_range_error(napi_env env, const char *format, ...) __attribute__((for
 /* Throws a TypeError "<function>: <name> must be <expected>." and returns false. */
 bool throw_type_error(napi_env env, const char *function, const char *name, const char *expected);
 
+/*
+ * Reads exactly `count` call arguments into argv. Otherwise throws a TypeError
+ * "<function> expects <count> arguments (<names>), got <n>." and returns false.
+ */
+bool read_arguments(napi_env env, napi_callback_info info, const char *function, const char *names, size_t count,
+                    napi_value *argv);
+
 bool read_bool(napi_env env, const char *function, napi_value value, const char *name, bool *out);
 bool read_number(napi_env env, const char *function, napi_value value, const char *name, double *out);
 

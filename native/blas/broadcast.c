@@ -7,7 +7,6 @@
  * With smallFirst the operands swap: S op F. op is "add", "sub", "mul" or "div". The runs must
  * lie inside memory, and out must not overlap F or S.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "addon.h"
@@ -88,20 +87,10 @@ static bool check_run(napi_env env, const char *name, const FloatArray *memory, 
 }
 
 napi_value js_broadcast_binary(napi_env env, napi_callback_info info) {
-  size_t argc = BROADCAST_ARGC;
   napi_value argv[BROADCAST_ARGC];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return throw_last_error(env);
-  if (argc != BROADCAST_ARGC) {
-    char message[200];
-    snprintf(message, sizeof message,
-             "broadcastBinary expects %d arguments (op, memory, fullOffset, smallOffset, outOffset, rows, columns, "
-             "layout, smallFirst), got %zu.",
-             BROADCAST_ARGC, argc);
-    napi_throw_type_error(env, NULL, message);
-    return NULL;
-  }
+  if (!read_arguments(env, info, "broadcastBinary", "op, memory, fullOffset, smallOffset, outOffset, rows, columns, layout, smallFirst", BROADCAST_ARGC, argv)) return NULL;
 
-  BinaryOp op;
+  BinaryOp op = OP_ADD;
   FloatArray memory;
   int full_offset, small_offset, out_offset, rows, columns;
   char layout[32];

@@ -4,7 +4,6 @@
  * writes out[o, i] = scale * sum over r of x[o, r, i], an [outer, inner] block. The sums run in
  * double precision. Both runs must lie inside memory and must not overlap.
  */
-#include <stdio.h>
 
 #include "addon.h"
 #include "args.h"
@@ -30,17 +29,8 @@ static void sum_rows(const float *restrict x, float *restrict out, size_t outer,
 }
 
 napi_value js_sum_rows(napi_env env, napi_callback_info info) {
-  size_t argc = SUM_ROWS_ARGC;
   napi_value argv[SUM_ROWS_ARGC];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return throw_last_error(env);
-  if (argc != SUM_ROWS_ARGC) {
-    char message[160];
-    snprintf(message, sizeof message,
-             "sumRows expects %d arguments (memory, xOffset, outOffset, outer, reduced, inner, scale), got %zu.",
-             SUM_ROWS_ARGC, argc);
-    napi_throw_type_error(env, NULL, message);
-    return NULL;
-  }
+  if (!read_arguments(env, info, "sumRows", "memory, xOffset, outOffset, outer, reduced, inner, scale", SUM_ROWS_ARGC, argv)) return NULL;
 
   FloatArray memory;
   int x_offset, out_offset, outer, reduced, inner;

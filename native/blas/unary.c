@@ -4,7 +4,6 @@
  * heap, or any array), and op is "exp" or "erf". Both runs must lie inside memory and must not
  * overlap. The loops are in vector_math.c.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "addon.h"
@@ -44,17 +43,9 @@ static bool check_run(napi_env env, const char *name, const FloatArray *memory, 
 }
 
 napi_value js_unary(napi_env env, napi_callback_info info) {
-  size_t argc = UNARY_ARGC;
   napi_value argv[UNARY_ARGC];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return throw_last_error(env);
-  if (argc != UNARY_ARGC) {
-    char message[128];
-    snprintf(message, sizeof message, "unary expects %d arguments (op, memory, xOffset, yOffset, length), got %zu.",
-             UNARY_ARGC, argc);
-    napi_throw_type_error(env, NULL, message);
-    return NULL;
-  }
-  UnaryFunction function;
+  if (!read_arguments(env, info, "unary", "op, memory, xOffset, yOffset, length", UNARY_ARGC, argv)) return NULL;
+  UnaryFunction function = NULL;
   FloatArray memory;
   int x_offset, y_offset, length;
   if (!read_op(env, argv[0], &function) || !read_float_array(env, "unary", argv[1], "memory", &memory) ||

@@ -2,9 +2,10 @@
  * Conv2D and FusedConv2D for the wasm backend on the native OpenBLAS sgemm (im2col, see
  * conv2d-native.ts) when its addon is loaded, and the stock XNNPACK kernels otherwise.
  *
- * Per-kernel profile of one training step (`npm run bench`, batch 64, 1 thread, 2-core AMD
- * EPYC), stock against sgemm: ResNet-20's 21 FusedConv2D calls 175 ms against 134-142 ms, and
- * the DCGAN's 2 Conv2D calls 31 ms against 11 ms and its 6 FusedConv2D calls 24 ms against 11 ms.
+ * Kernel times of one training step at batch 64 on 1 thread (per-kernel profile of `npm run
+ * bench`, 2-core AMD EPYC), stock against sgemm: ResNet-20's 21 FusedConv2D calls took 175 ms
+ * against 134-142 ms. The DCGAN's 2 Conv2D calls took 31 ms against 11 ms, and its 6
+ * FusedConv2D calls 24 ms against 11 ms.
  */
 import * as tf from "@tensorflow/tfjs";
 import { nativeBlas } from "../native-blas";

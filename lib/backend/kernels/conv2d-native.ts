@@ -79,6 +79,28 @@ function batchChunk(g: ConvGeometry, maxPatchFloats: number): number {
   return Math.max(1, Math.min(g.batch, Math.floor(maxPatchFloats / Math.max(1, floatsPerElement))));
 }
 
+/**
+ * Builds the patch matrix P of x one batch chunk at a time (at most `maxPatchFloats` floats)
+ * and calls `use` with it, the chunk's first batch element and its number of rows of P.
+ */
+function forEachPatchChunk(
+  blas: NativeBlas,
+  heap: Float32Array,
+  xStart: number,
+  g: ConvGeometry,
+  maxPatchFloats: number,
+  use: (patches: Float32Array, firstElement: number, rows: number) => void,
+): void {
+  const positions = g.outHeight * g.outWidth;
+  const chunk = batchChunk(g, maxPatchFloats);
+  const patches = scratchBuffer(chunk * positions * patchSize(g));
+  for (let b0 = 0; b0 < g.batch; b0 += chunk) {
+    const b1 = Math.min(g.batch, b0 + chunk);
+    blas.im2col(heap, xStart + b0 * inputSize(g), patches, 0, { ...g, batch: b1 - b0 });
+    use(patches, b0, (b1 - b0) * positions);
+  }
+}
+
 /** Tells whether P equals x read as a [B * H * W, ci] matrix: a 1x1 filter, stride 1, no padding. */
 function patchesAreInput(g: ConvGeometry): boolean {
   const onePixel = g.filterHeight === 1 && g.filterWidth === 1 && g.strideHeight === 1 && g.strideWidth === 1;
@@ -116,15 +138,10 @@ export function nativeConv2D(
     return out;
   }
 
-  const chunk = batchChunk(g, maxPatchFloats);
-  const patches = scratchBuffer(chunk * positions * columns);
-  for (let b0 = 0; b0 < g.batch; b0 += chunk) {
-    const b1 = Math.min(g.batch, b0 + chunk);
-    blas.im2col(heap, xStart + b0 * inputSize(g), patches, 0, { ...g, batch: b1 - b0 });
-    const rows = (b1 - b0) * positions;
+  forEachPatchChunk(blas, heap, xStart, g, maxPatchFloats, (patches, b0, rows) => {
     const outChunk = outStart + b0 * positions * g.outChannels;
     blas.sgemm(false, false, rows, g.outChannels, columns, 1, patches, 0, Math.max(1, columns), heap, filterStart, g.outChannels, beta, heap, outChunk, g.outChannels);
-  }
+  });
   return out;
 }
 
@@ -154,16 +171,11 @@ export function nativeConv2DBackpropFilter(
 
   const xStart = heapIndex(backend, x);
   const dyStart = heapIndex(backend, dy);
-  const chunk = batchChunk(g, maxPatchFloats);
-  const patches = scratchBuffer(chunk * positions * columns);
-  for (let b0 = 0; b0 < g.batch; b0 += chunk) {
-    const b1 = Math.min(g.batch, b0 + chunk);
-    blas.im2col(heap, xStart + b0 * inputSize(g), patches, 0, { ...g, batch: b1 - b0 });
-    const rows = (b1 - b0) * positions;
+  forEachPatchChunk(blas, heap, xStart, g, maxPatchFloats, (patches, b0, rows) => {
     const dyChunk = dyStart + b0 * positions * g.outChannels;
     const beta = b0 === 0 ? 0 : 1;
     blas.sgemm(true, false, columns, g.outChannels, rows, 1, patches, 0, columns, heap, dyChunk, g.outChannels, beta, heap, outStart, g.outChannels);
-  }
+  });
   return out;
 }
 
